@@ -1,0 +1,96 @@
+import { DEFAULT_BATCH_CONCURRENCY } from '../constants.js';
+import { SecretNotFoundError } from '../errors.js';
+import { linkedController } from '../internal/abort.js';
+import { mapConcurrent } from '../internal/mapConcurrent.js';
+
+/** Options of a single read. */
+export interface BackendGetOptions {
+  /** A version number, or a label (SSM) where the backend supports one. */
+  version?: number | string;
+  /** Aborts the read; the returned promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of a batched read. */
+export interface BackendBatchOptions {
+  /** Aborts the whole batch. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Where secrets come from. A backend returns raw strings; models cast them.
+ *
+ * Subclasses implement {@link Backend.get}; {@link Backend.getBatch} has a default that
+ * de-duplicates the paths, calls `get` with bounded concurrency and rejects with one
+ * {@link SecretNotFoundError} naming every missing path. Backends with a native batch read
+ * override it.
+ *
+ * Failures must be mapped onto {@link SecretNotFoundError}, `AuthError` or `TransientError`.
+ *
+ * @example
+ * ```ts
+ * class StaticBackend extends Backend {
+ *   async get(path: string): Promise<string> { return 'value-of-' + path; }
+ * }
+ * ```
+ */
+export abstract class Backend {
+  /** How many `get` calls the default `getBatch` runs at once. */
+  protected batchConcurrency: number = DEFAULT_BATCH_CONCURRENCY;
+
+  /**
+   * Reads one secret.
+   * @param path - the resolved path
+   * @param options.version - a version number or label
+   * @param options.signal - aborts the read
+   */
+  abstract get(path: string, options?: BackendGetOptions): Promise<string>;
+
+  /**
+   * Reads many unversioned secrets. Resolves to a record of every requested path, or rejects
+   * with one {@link SecretNotFoundError} naming every missing path. Any other failure rejects
+   * the whole batch and aborts the reads still in flight.
+   */
+  async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
+    options.signal?.throwIfAborted();
+    const unique = [...new Set(paths)];
+    const { controller, dispose } = linkedController(options.signal);
+    let failure: { error: unknown } | undefined;
+    try {
+      const results = await mapConcurrent(unique, this.batchConcurrency, async (path) => {
+        if (failure !== undefined) throw failure.error;
+        try {
+          return await this.get(path, { signal: controller.signal });
+        } catch (error) {
+          if (!SecretNotFoundError.is(error) && failure === undefined) {
+            failure = { error };
+            controller.abort(error);
+          }
+          throw error;
+        }
+      });
+      if (failure !== undefined) throw failure.error;
+      const values: Record<string, string> = {};
+      const missing: string[] = [];
+      results.forEach((result, i) => {
+        const path = unique[i] as string;
+        if (result.status === 'fulfilled') values[path] = result.value;
+        else missing.push(path);
+      });
+      if (missing.length > 0) throw missingSecrets(missing);
+      return values;
+    } finally {
+      dispose();
+    }
+  }
+}
+
+/** One {@link SecretNotFoundError} naming every missing path. */
+export function missingSecrets(paths: readonly string[], cause?: unknown): SecretNotFoundError {
+  const list = paths.join(', ');
+  const first = paths[0];
+  return new SecretNotFoundError(
+    paths.length === 1 ? `Secret not found: ${list}` : `${paths.length} secrets not found: ${list}`,
+    { paths, cause, ...(paths.length === 1 && first !== undefined ? { path: first } : {}) },
+  );
+}

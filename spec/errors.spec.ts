@@ -1,0 +1,45 @@
+import {
+  AuthError,
+  ConfigError,
+  MissingContextVariableError,
+  SecretNotFoundError,
+  TransientError,
+  VaultlyError,
+} from '../lib/errors.js';
+
+describe('Errors', () => {
+  it('sets name, path and cause', () => {
+    const cause = new Error('boom');
+    const error = new TransientError('read failed', { path: '/a', cause });
+    expect(error.name).toBe('TransientError');
+    expect(error.path).toBe('/a');
+    expect(error.cause).toBe(cause);
+    expect(error).toBeInstanceOf(VaultlyError);
+  });
+
+  it('is() follows the hierarchy', () => {
+    const error = new MissingContextVariableError('x', { variable: 'stage' });
+    expect(ConfigError.is(error)).toBe(true);
+    expect(VaultlyError.is(error)).toBe(true);
+    expect(MissingContextVariableError.is(new ConfigError('x'))).toBe(false);
+    expect(AuthError.is(error)).toBe(false);
+    expect(VaultlyError.is(new Error('x'))).toBe(false);
+    expect(VaultlyError.is(null)).toBe(false);
+  });
+
+  it('is() recognises an error built by another copy of the package', () => {
+    // Another copy has other classes but the same Symbol.for marker.
+    const foreign = Object.assign(new Error('x'), {
+      [Symbol.for('vaultly.error')]: ['SecretNotFoundError', 'VaultlyError'],
+    });
+    expect(foreign instanceof SecretNotFoundError).toBe(false);
+    expect(SecretNotFoundError.is(foreign)).toBe(true);
+    expect(TransientError.is(foreign)).toBe(false);
+  });
+
+  it('SecretNotFoundError lists every path', () => {
+    const error = new SecretNotFoundError('missing', { paths: ['/a', '/b'] });
+    expect(error.paths).toEqual(['/a', '/b']);
+    expect(new SecretNotFoundError('missing', { path: '/c' }).paths).toEqual(['/c']);
+  });
+});
