@@ -11,3 +11,6 @@ export const DEFAULT_STALE_ON_ERROR = false;
 
 /** The mask shown in place of every secret value. */
 export const MASK = '***';
+
+/** Seconds before a failed background refresh of the same secret is tried again. */
+export const DEFAULT_REFRESH_COOLDOWN = 1;

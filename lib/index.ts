@@ -1,3 +1,37 @@
+export { SecretModel } from './model/SecretModel.js';
+export { Secret } from './model/Secret.js';
+export { Nested } from './model/Nested.js';
+export { ValidateMode } from './model/metadata.js';
+export type { SecretModelOptions, SecretOptions } from './model/metadata.js';
+export type { Transform } from './model/cast.js';
+
+export { getSecret } from './api/getSecret.js';
+export type { ReadOptions } from './api/getSecret.js';
+export { prefetch } from './api/prefetch.js';
+export { refresh } from './api/refresh.js';
+export { refreshAll } from './api/refreshAll.js';
+export { dispose } from './api/dispose.js';
+export { bindSecrets } from './api/bindSecrets.js';
+export type { BindSecretsOptions } from './api/bindSecrets.js';
+
+export { vaultlyModule } from './container/vaultlyModule.js';
+export type { VaultlyModuleOptions } from './container/vaultlyModule.js';
+export { VAULTLY } from './container/tokens.js';
+
+export { SecretCache } from './cache/SecretCache.js';
+export type { SecretCacheOptions } from './cache/SecretCache.js';
+export { systemClock } from './cache/Clock.js';
+export type { Clock, TimerHandle } from './cache/Clock.js';
+
+export { Backend } from './backends/Backend.js';
+export type { BackendGetOptions, BackendBatchOptions } from './backends/Backend.js';
+export { EnvBackend } from './backends/EnvBackend.js';
+export type { EnvBackendOptions } from './backends/EnvBackend.js';
+export { RetryingBackend } from './backends/RetryingBackend.js';
+export type { RetryOptions } from './backends/RetryingBackend.js';
+export { MockBackend } from './testing/MockBackend.js';
+export type { MockBackendOptions } from './testing/MockBackend.js';
+
 export {
   VaultlyError,
   SecretNotFoundError,
@@ -8,7 +42,5 @@ export {
   SecretNotLoadedError,
 } from './errors.js';
 export type { VaultlyErrorOptions } from './errors.js';
-export { Backend } from './backends/Backend.js';
-export type { BackendGetOptions, BackendBatchOptions } from './backends/Backend.js';
 export { silentLogger } from './logging/Logger.js';
 export type { Logger, LogFields } from './logging/Logger.js';

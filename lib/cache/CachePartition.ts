@@ -1,0 +1,195 @@
+import { CacheEntry, EntryState } from './CacheEntry.js';
+import type { Clock, TimerHandle } from './Clock.js';
+
+/**
+ * The cache of one root model. Entries are keyed by `path` or `path@version`.
+ *
+ * Expiry is pushed, not polled: a min-heap of deadlines and one unref'd timer mark entries
+ * expired when their time comes, so a warm read only checks a flag and never calls the clock.
+ */
+export class CachePartition {
+  readonly #entries = new Map<string, CacheEntry>();
+  readonly #heap: CacheEntry[] = [];
+  readonly #clock: Clock;
+  readonly #onDispose: (partition: CachePartition) => void;
+  #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
+  #disposed = false;
+
+  constructor(clock: Clock, onDispose: (partition: CachePartition) => void = () => undefined) {
+    this.#clock = clock;
+    this.#onDispose = onDispose;
+  }
+
+  /** The clock this partition expires entries by. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** Number of entries, loaded or not. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The entry for `key`, created empty if absent. */
+  entry(key: string): CacheEntry {
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = new CacheEntry(key);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The entry for `key` if there is one. */
+  peek(key: string): CacheEntry | undefined {
+    return this.#entries.get(key);
+  }
+
+  /** Every entry. */
+  entries(): IterableIterator<CacheEntry> {
+    return this.#entries.values();
+  }
+
+  /**
+   * Stores a fresh value. `ttl` is in seconds; `undefined` never expires.
+   */
+  store(entry: CacheEntry, value: string, ttl: number | undefined): void {
+    if (this.#disposed) return;
+    entry.value = value;
+    entry.state = EntryState.Fresh;
+    entry.error = undefined;
+    this.#unschedule(entry);
+    if (ttl === undefined) {
+      entry.expiresAt = Infinity;
+      return;
+    }
+    entry.expiresAt = this.#clock.now() + ttl * 1000;
+    this.#schedule(entry);
+  }
+
+  /** Whether a fresh entry is still fresh by the clock (the timer may not have fired yet). */
+  isFresh(entry: CacheEntry): boolean {
+    return entry.state === EntryState.Fresh && (entry.expiresAt === Infinity || this.#clock.now() < entry.expiresAt);
+  }
+
+  /** Marks one entry expired now, keeping its value for stale reads. */
+  expire(entry: CacheEntry): void {
+    this.#unschedule(entry);
+    if (entry.state === EntryState.Fresh) entry.state = EntryState.Expired;
+  }
+
+  /** Marks every loaded entry expired, ttl-less ones too. */
+  expireAll(): void {
+    for (const entry of this.#entries.values()) this.expire(entry);
+  }
+
+  /** Drops every entry and stops the expiry timer. The partition stays usable. */
+  clear(): void {
+    this.#stopTimer();
+    this.#heap.length = 0;
+    for (const entry of this.#entries.values()) {
+      entry.heapIndex = -1;
+      entry.state = EntryState.Empty;
+      entry.value = undefined;
+    }
+    this.#entries.clear();
+  }
+
+  /** Clears the partition for good and releases it from its cache. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.clear();
+    this.#disposed = true;
+    this.#onDispose(this);
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  #schedule(entry: CacheEntry): void {
+    const heap = this.#heap;
+    entry.heapIndex = heap.length;
+    heap.push(entry);
+    this.#siftUp(entry.heapIndex);
+    this.#arm();
+  }
+
+  #unschedule(entry: CacheEntry): void {
+    const index = entry.heapIndex;
+    if (index < 0) return;
+    const heap = this.#heap;
+    const last = heap.pop() as CacheEntry;
+    entry.heapIndex = -1;
+    if (last !== entry) {
+      heap[index] = last;
+      last.heapIndex = index;
+      this.#siftDown(index);
+      this.#siftUp(last.heapIndex);
+    }
+  }
+
+  #arm(): void {
+    const first = this.#heap[0];
+    const at = first === undefined ? Infinity : first.expiresAt;
+    if (at === this.#timerAt) return;
+    this.#stopTimer();
+    if (at === Infinity) return;
+    this.#timerAt = at;
+    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, at - this.#clock.now()));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = this.#clock.now();
+    let first = this.#heap[0];
+    while (first !== undefined && first.expiresAt <= now) {
+      this.expire(first);
+      first = this.#heap[0];
+    }
+    this.#arm();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  #siftUp(index: number): void {
+    const heap = this.#heap;
+    const entry = heap[index] as CacheEntry;
+    while (index > 0) {
+      const parentIndex = (index - 1) >> 1;
+      const parent = heap[parentIndex] as CacheEntry;
+      if (parent.expiresAt <= entry.expiresAt) break;
+      heap[index] = parent;
+      parent.heapIndex = index;
+      index = parentIndex;
+    }
+    heap[index] = entry;
+    entry.heapIndex = index;
+  }
+
+  #siftDown(index: number): void {
+    const heap = this.#heap;
+    const entry = heap[index];
+    if (entry === undefined) return;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child =
+        right < heap.length && (heap[right] as CacheEntry).expiresAt < (heap[left] as CacheEntry).expiresAt ? right : left;
+      const childEntry = heap[child] as CacheEntry;
+      if (childEntry.expiresAt >= entry.expiresAt) break;
+      heap[index] = childEntry;
+      childEntry.heapIndex = index;
+      index = child;
+    }
+    heap[index] = entry;
+    entry.heapIndex = index;
+  }
+}

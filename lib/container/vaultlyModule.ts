@@ -1,0 +1,63 @@
+import { ContainerModule } from 'inversify';
+import type { Backend } from '../backends/Backend.js';
+import { RetryingBackend, type RetryOptions } from '../backends/RetryingBackend.js';
+import { isBackend } from '../api/bindSecrets.js';
+import type { Clock } from '../cache/Clock.js';
+import { SecretCache } from '../cache/SecretCache.js';
+import { silentLogger, type Logger } from '../logging/Logger.js';
+import type { Wiring } from '../model/bindModel.js';
+import { VAULTLY, WIRING } from './tokens.js';
+
+/** Options of {@link vaultlyModule}. */
+export interface VaultlyModuleOptions {
+  /** Where secrets come from; bound as `VAULTLY.Backend`. */
+  backend: Backend;
+  /** Wrap the backend in a `RetryingBackend` with these options. (default: no retry wrapper) */
+  retry?: RetryOptions;
+  /** Where vaultly logs; bound as `VAULTLY.Logger`. (default: silent) */
+  logger?: Logger;
+  /** Time source for cache expiry. (default: the system clock) */
+  clock?: Clock;
+}
+
+/**
+ * A container module binding `VAULTLY.Backend`, `VAULTLY.RetryOptions` (when `retry` is given),
+ * `VAULTLY.Cache` (one singleton cache per container) and `VAULTLY.Logger`. A `@SecretModel`
+ * then needs nothing but `bind(Model).toSelf()`. The module touches no global state and can be
+ * loaded into several containers, each getting its own cache.
+ *
+ * @param options.backend - the backend (required)
+ * @param options.retry - retry options; the wrapper also applies to a backend swapped in by `rebind`
+ * @param options.logger - any object with `warn` (default: silent)
+ * @param options.clock - injectable time for tests (default: system clock)
+ * @example
+ * ```ts
+ * const container = new Container();
+ * container.load(vaultlyModule({ backend: new EnvBackend(), retry: { maxAttempts: 3, totalTimeout: 8 } }));
+ * container.bind(AppConfig).toSelf().inSingletonScope();
+ * const config = await container.getAsync(AppConfig);
+ * ```
+ */
+export function vaultlyModule(options: VaultlyModuleOptions): ContainerModule {
+  if (typeof options !== 'object' || options === null) throw new TypeError('vaultlyModule: options must be an object with a backend');
+  if (!isBackend(options.backend)) throw new TypeError('vaultlyModule: options.backend must be a Backend (an object with get and getBatch methods)');
+  if (options.retry !== undefined) new RetryingBackend(options.backend, options.retry); // reject bad retry options now, not at first resolution
+  const { backend, retry, logger = silentLogger, clock } = options;
+  return new ContainerModule(({ bind }) => {
+    bind(VAULTLY.Backend).toConstantValue(backend);
+    if (retry !== undefined) bind(VAULTLY.RetryOptions).toConstantValue(retry);
+    bind(VAULTLY.Logger).toConstantValue(logger);
+    bind(VAULTLY.Cache)
+      .toDynamicValue(() => new SecretCache(clock === undefined ? {} : { clock }))
+      .inSingletonScope()
+      .onDeactivation((cache) => cache.dispose());
+    bind(WIRING).toResolvedValue(
+      (inner: Backend, retryOptions: RetryOptions | undefined, cache: SecretCache, log: Logger): Wiring => ({
+        backend: retryOptions === undefined ? inner : new RetryingBackend(inner, { logger: log, ...retryOptions }),
+        cache,
+        logger: log,
+      }),
+      [VAULTLY.Backend, { optional: true, serviceIdentifier: VAULTLY.RetryOptions }, VAULTLY.Cache, VAULTLY.Logger],
+    );
+  });
+}

@@ -1,0 +1,57 @@
+import { CacheEntry } from '../cache/CacheEntry.js';
+import type { SecretFieldSpec } from './metadata.js';
+
+/**
+ * One resolved cache key of a root model: the path and version every field bound to it reads,
+ * and the entry they share. Fields that resolve to the same key share one slot, one fetch and
+ * one cached value.
+ */
+export class Slot {
+  readonly fields: FieldBinding[] = [];
+  /** Smallest positive ttl of its fields (seconds); undefined when none expires. */
+  ttl: number | undefined = undefined;
+  /** Whether any field caches the value (false when every field has ttl 0). */
+  cacheable = false;
+  /** Clock time before which no background refresh starts again after a failure. */
+  retryAt = 0;
+
+  constructor(
+    readonly key: string,
+    readonly path: string,
+    readonly version: number | string | undefined,
+    readonly entry: CacheEntry,
+  ) {}
+
+  add(field: FieldBinding): void {
+    this.fields.push(field);
+    const ttl = field.spec.ttl;
+    if (ttl === 0) return;
+    this.cacheable = true;
+    if (ttl !== undefined && (this.ttl === undefined || ttl < this.ttl)) this.ttl = ttl;
+  }
+}
+
+/**
+ * One secret property of one model instance, bound to its slot. Holds the value cast for this
+ * field's type, so that a warm read is a flag check and a field load.
+ */
+export class FieldBinding {
+  /** The cast value, valid while `entry.state` is fresh or expired. */
+  value: unknown = undefined;
+  /**
+   * The entry the hot path checks: the slot's entry, or a never-filled one for ttl-0 and broken
+   * fields so that they always take the slow path.
+   */
+  readonly entry: CacheEntry;
+
+  constructor(
+    /** `Class.property`, for messages. */
+    readonly label: string,
+    readonly spec: SecretFieldSpec,
+    readonly slot: Slot | undefined,
+    /** Why the path could not be resolved (validate: 'none' defers this error to the first read). */
+    readonly error: unknown = undefined,
+  ) {
+    this.entry = slot !== undefined && spec.ttl !== 0 ? slot.entry : new CacheEntry(spec.template);
+  }
+}

@@ -1,0 +1,76 @@
+import { inject, injectable, optional, postConstruct, preDestroy } from 'inversify';
+import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
+import { WIRING } from '../container/tokens.js';
+import { ConfigError } from '../errors.js';
+import { bindModel, type Wiring } from './bindModel.js';
+import { installMasking } from './masking.js';
+import { setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
+import { stateOf } from './ModelState.js';
+import { kDispose, kInit, kState, kWiring } from './symbols.js';
+
+const MODES = new Set<string>(Object.values(ValidateMode));
+const noop = (): void => undefined;
+
+/**
+ * Makes a class a secret model: injectable by inversify (a plain `bind(Model).toSelf()` is
+ * enough once `vaultlyModule` is loaded), bound to the container's backend and cache after
+ * construction, validated per `validate`, and disposed when the container deactivates it.
+ *
+ * @param options.validate - `'none'`, `'paths'` or `'fetch'` (default: `'paths'`)
+ * @param options.staleOnError - serve the last value when a refresh fails transiently (default: `false`)
+ * @example
+ * ```ts
+ * @SecretModel({ validate: 'fetch', staleOnError: true })
+ * class AppConfig {
+ *   stage = 'prod';
+ *   @Secret('/{stage}/db/password', 300) dbPassword!: string;
+ * }
+ * container.bind(AppConfig).toSelf().inSingletonScope();
+ * const config = await container.getAsync(AppConfig);
+ * ```
+ */
+export function SecretModel(options: SecretModelOptions = {}): ClassDecorator {
+  return (target) => {
+    const where = `@SecretModel on ${target.name}`;
+    if (typeof options !== 'object' || options === null) throw new ConfigError(`${where}: options must be an object`);
+    const validate = options.validate ?? DEFAULT_VALIDATE;
+    if (!MODES.has(validate)) throw new ConfigError(`${where}: validate must be one of ${[...MODES].join(', ')}`);
+    const staleOnError = options.staleOnError ?? DEFAULT_STALE_ON_ERROR;
+    if (typeof staleOnError !== 'boolean') throw new ConfigError(`${where}: staleOnError must be a boolean`);
+    setModelOptions(target, Object.freeze({ validate, staleOnError }));
+
+    const prototype = target.prototype as object;
+    installMasking(prototype);
+    Object.defineProperty(prototype, kInit, { value: init, configurable: true });
+    Object.defineProperty(prototype, kDispose, { value: disposeHook, configurable: true });
+    injectable()(target);
+    inject(WIRING)(prototype, kWiring);
+    optional()(prototype, kWiring);
+    postConstruct()(prototype, kInit, Object.getOwnPropertyDescriptor(prototype, kInit) as PropertyDescriptor);
+    preDestroy()(prototype, kDispose, Object.getOwnPropertyDescriptor(prototype, kDispose) as PropertyDescriptor);
+  };
+}
+
+/** `@postConstruct`: binds a container-made model; a `'fetch'` model resolves once prefetched. */
+function init(this: object): Promise<void> | undefined {
+  const holder = this as { [kWiring]?: Wiring };
+  const wiring = holder[kWiring];
+  delete holder[kWiring];
+  if (wiring === undefined) {
+    throw new ConfigError(`${this.constructor.name}: the container has no vaultly bindings; load vaultlyModule({ backend }) into it`);
+  }
+  const { runtime, options } = bindModel(this, wiring);
+  if (options.validate !== ValidateMode.Fetch) return undefined;
+  const ready = runtime.prefetch().catch((error: unknown) => {
+    runtime.dispose();
+    throw error;
+  });
+  // A sync container.get() never awaits this promise: keep its failure from going unhandled.
+  ready.catch(noop);
+  return ready;
+}
+
+/** `@preDestroy`: a deactivated or unbound model stops its background work. */
+function disposeHook(this: object): void {
+  if (Object.prototype.hasOwnProperty.call(this, kState)) stateOf(this, 'dispose').runtime.dispose();
+}

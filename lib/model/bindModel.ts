@@ -1,0 +1,119 @@
+import type { Backend } from '../backends/Backend.js';
+import type { SecretCache } from '../cache/SecretCache.js';
+import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logging/Logger.js';
+import { FieldBinding } from './FieldBinding.js';
+import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions } from './metadata.js';
+import { ModelRuntime } from './ModelRuntime.js';
+import type { ModelState } from './ModelState.js';
+import { kState } from './symbols.js';
+import { renderTemplate } from './template.js';
+
+/** What a root model is bound to. */
+export interface Wiring {
+  readonly backend: Backend;
+  readonly cache: SecretCache;
+  readonly logger: Logger;
+}
+
+type Planned = { instance: object; fields: Map<string, FieldBinding>; children: [string, object][] };
+
+/**
+ * Binds a constructed root model and its nested children to a backend and a fresh partition of
+ * the cache: resolves every path (in `validate: 'none'` a bad one is kept and thrown on first
+ * read), defines the secret accessors and returns the runtime. Nothing is changed on the
+ * instance unless every path resolved.
+ */
+export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRuntime; options: ResolvedModelOptions } {
+  const ctor = instance.constructor;
+  if (Object.prototype.hasOwnProperty.call(instance, kState)) {
+    throw new ConfigError(`${ctor.name}: this instance is already bound to a backend`);
+  }
+  const options = getModelOptions(ctor) ?? { validate: DEFAULT_VALIDATE, staleOnError: DEFAULT_STALE_ON_ERROR };
+  const partition = wiring.cache.partition();
+  const runtime = new ModelRuntime({
+    backend: wiring.backend,
+    partition,
+    logger: wiring.logger,
+    staleOnError: options.staleOnError,
+    name: ctor.name,
+  });
+  const context = contextOf(instance);
+  const planned: Planned[] = [];
+  try {
+    plan(instance, ctor.name, runtime, context, options.validate, planned, new Set());
+  } catch (error) {
+    partition.dispose();
+    throw error;
+  }
+  for (const { instance: target, fields, children } of planned) {
+    for (const [name, child] of children) {
+      Object.defineProperty(target, name, { value: child, enumerable: false, configurable: true, writable: false });
+    }
+    apply(target, runtime, fields, target === instance);
+  }
+  return { runtime, options };
+}
+
+/** The root's non-secret own properties: the values `{name}` placeholders are filled from. */
+function contextOf(instance: object): Map<string, unknown> {
+  const ctor = instance.constructor;
+  const hidden = new Set([...getSecretFields(ctor), ...getNestedFields(ctor)].map((f) => f.name));
+  const context = new Map<string, unknown>();
+  for (const key of Object.keys(instance)) if (!hidden.has(key)) context.set(key, (instance as Record<string, unknown>)[key]);
+  return context;
+}
+
+function plan(
+  instance: object,
+  label: string,
+  runtime: ModelRuntime,
+  context: ReadonlyMap<string, unknown>,
+  validate: ValidateMode,
+  planned: Planned[],
+  seen: Set<unknown>,
+): void {
+  const ctor = instance.constructor;
+  if (seen.has(ctor)) throw new ConfigError(`${label}: nested models form a cycle through ${ctor.name}`);
+  seen.add(ctor);
+  const fields = new Map<string, FieldBinding>();
+  for (const spec of getSecretFields(ctor)) {
+    const where = `${ctor.name}.${spec.name}`;
+    let path: string;
+    try {
+      path = renderTemplate(spec.parts, spec.template, context, where);
+    } catch (error) {
+      if (validate !== ValidateMode.None) throw error;
+      const broken = new FieldBinding(where, spec, undefined, error);
+      runtime.broken.push(broken);
+      fields.set(spec.name, broken);
+      continue;
+    }
+    fields.set(spec.name, runtime.bind(where, spec, path));
+  }
+  const children: [string, object][] = [];
+  planned.push({ instance, fields, children });
+  for (const nested of getNestedFields(ctor)) {
+    const child = new nested.type();
+    children.push([nested.name, child]);
+    plan(child, `${label}.${nested.name}`, runtime, context, validate, planned, seen);
+  }
+  seen.delete(ctor);
+}
+
+function apply(instance: object, runtime: ModelRuntime, fields: Map<string, FieldBinding>, root: boolean): void {
+  for (const [name, binding] of fields) {
+    Object.defineProperty(instance, name, {
+      // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSync.
+      get: () => (binding.entry.state === 1 ? binding.value : runtime.readSync(binding)),
+      set: () => {
+        throw new ConfigError(`${binding.label}: secret fields are read-only; rotate the secret and call refresh()`);
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
+  const state: ModelState = { runtime, fields, root };
+  Object.defineProperty(instance, kState, { value: state, enumerable: false, configurable: false, writable: false });
+}

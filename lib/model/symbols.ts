@@ -1,0 +1,12 @@
+/** Keys of vaultly's own non-enumerable slots on model instances and prototypes. */
+
+/** The bound state of a model instance (root or nested). */
+export const kState: unique symbol = Symbol('vaultly.state');
+/** Where inversify injects the container's wiring before `kInit` runs. */
+export const kWiring: unique symbol = Symbol('vaultly.wiring');
+/** The `@postConstruct` hook that binds a container-made model. */
+export const kInit: unique symbol = Symbol('vaultly.init');
+/** The `@preDestroy` hook that disposes a container-made model. */
+export const kDispose: unique symbol = Symbol('vaultly.dispose');
+/** Marks a prototype whose masking methods are installed. */
+export const kMasked: unique symbol = Symbol('vaultly.masked');
