@@ -13,6 +13,8 @@ export interface SsmFault {
   readonly status?: number;
   /** For `throttle`, `error` and `credentials`: the error message. */
   readonly message?: string;
+  /** For `malformed`: the raw body to send instead of the truncated answer. */
+  readonly body?: string;
 }
 
 /** Options of {@link SsmFaults.failNext}. */
@@ -106,11 +108,12 @@ export class SsmFaults {
   }
 
   /**
-   * The next `count` requests get HTTP 200 with a truncated JSON body: the real answer cut in half.
-   * The body may hold part of a value, which is what a client must then keep out of its errors.
+   * The next `count` requests get a body that is not valid JSON: by default the real answer cut in
+   * half, with its real status (the operation still takes effect); or `body` with HTTP 200.
+   * @param body - the raw body to send instead (default: the truncated answer)
    */
-  malformNext(count = 1): this {
-    return this.#push(count, { kind: 'malformed' });
+  malformNext(count = 1, body?: string): this {
+    return this.#push(count, body === undefined ? { kind: 'malformed' } : { kind: 'malformed', body });
   }
 
   /** Drops every queued fault and the latency. */

@@ -192,7 +192,9 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
       return;
     }
     const { status, payload } = answer(fault, req, op, input);
-    send(res, status, fault?.kind === 'malformed' ? payload.slice(0, Math.ceil(payload.length / 2)) : payload);
+    if (fault?.kind !== 'malformed') send(res, status, payload);
+    else if (fault.body !== undefined) send(res, 200, fault.body);
+    else send(res, status, payload.slice(0, Math.ceil(payload.length / 2)));
   };
 
   const answer = (

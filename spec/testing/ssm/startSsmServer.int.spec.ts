@@ -1,0 +1,439 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  LabelParameterVersionCommand,
+  ParameterAlreadyExists,
+  ParameterNotFound,
+  ParameterVersionNotFound,
+  PutParameterCommand,
+  SSMServiceException,
+  ThrottlingException,
+} from '@aws-sdk/client-ssm';
+import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
+
+import { startSsmServer } from '../../../lib/testing/index.js';
+import type { SsmServer } from '../../../lib/testing/index.js';
+import { rejectionOf, ssmTestClient, waitFor } from './ssmTestClient.js';
+
+const NOW = new Date('2024-05-01T12:00:00.000Z');
+
+interface SdkError {
+  name: string;
+  message: string;
+  code?: string;
+  $fault?: string;
+  $metadata: { httpStatusCode?: number; requestId?: string };
+}
+
+/**
+ * Whether the SDK saw the connection drop. Under jest's VM modules, Node's own socket errors come
+ * from another realm, fail the SDK's `instanceof Error` and reach us re-wrapped as a plain Error
+ * whose message keeps the code; in plain Node they keep `code: 'ECONNRESET'`.
+ */
+function dropped(error: SdkError): boolean {
+  return error.code === 'ECONNRESET' || /ECONNRESET|socket hang up/.test(error.message);
+}
+
+describe(startSsmServer.name, () => {
+  let server: SsmServer;
+  let client: SSMClient;
+
+  beforeEach(async () => {
+    server = await startSsmServer({
+      now: () => NOW,
+      parameters: {
+        '/app/plain': 'hello',
+        '/app/secret': { value: 's3cr3t', type: 'SecureString' },
+        '/app/list': { value: ['a', 'b', 'c'] },
+        '/app/db/password': 'pw',
+        '/app/db/user': 'admin',
+        '/app/db/replica/host': 'replica.local',
+        '/other/x': 'x',
+        flat: 'no slash',
+      },
+    });
+    client = ssmTestClient(server);
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await server.close();
+  });
+
+  const get = (Name: string, WithDecryption = true): Promise<Parameter | undefined> =>
+    client.send(new GetParameterCommand({ Name, WithDecryption })).then((o) => o.Parameter);
+  const failure = async (promise: Promise<unknown>): Promise<SdkError> => (await rejectionOf(promise)) as SdkError;
+
+  describe('startup', () => {
+    it('listens on 127.0.0.1 with a free port', () => {
+      expect(server.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(server.endpoint).not.toMatch(/:0$/);
+      expect(server.region).toBe('us-east-1');
+    });
+
+    it('names its region and account in ARNs', async () => {
+      const other = await startSsmServer({ region: 'eu-west-1', accountId: '999988887777', parameters: { '/p': 'v' } });
+      const otherClient = ssmTestClient(other);
+      try {
+        const { Parameter } = await otherClient.send(new GetParameterCommand({ Name: '/p' }));
+        expect(Parameter?.ARN).toBe('arn:aws:ssm:eu-west-1:999988887777:parameter/p');
+      } finally {
+        otherClient.destroy();
+        await other.close();
+      }
+    });
+  });
+
+  describe('GetParameter', () => {
+    it('returns the latest version in SSM shape', async () => {
+      server.putParameter('/app/plain', 'hello again');
+      const parameter = await get('/app/plain');
+      expect(parameter).toEqual({
+        Name: '/app/plain',
+        Type: 'String',
+        Value: 'hello again',
+        Version: 2,
+        LastModifiedDate: NOW,
+        ARN: 'arn:aws:ssm:us-east-1:123456789012:parameter/app/plain',
+        DataType: 'text',
+      });
+    });
+
+    it('gives a name without a leading slash an ARN with one', async () => {
+      expect((await get('flat'))?.ARN).toBe('arn:aws:ssm:us-east-1:123456789012:parameter/flat');
+    });
+
+    it('reads name:version with Selector ":N"', async () => {
+      server.putParameter('/app/plain', 'second');
+      const parameter = await get('/app/plain:1');
+      expect(parameter).toMatchObject({ Name: '/app/plain', Value: 'hello', Version: 1, Selector: ':1' });
+    });
+
+    it('reads name:label with Selector ":label"', async () => {
+      server.putParameter('/app/plain', 'second', { labels: ['prod'] });
+      server.putParameter('/app/plain', 'third');
+      const parameter = await get('/app/plain:prod');
+      expect(parameter).toMatchObject({ Name: '/app/plain', Value: 'second', Version: 2, Selector: ':prod' });
+    });
+
+    it('decrypts a SecureString only WithDecryption', async () => {
+      expect(await get('/app/secret', true)).toMatchObject({ Type: 'SecureString', Value: 's3cr3t' });
+      const encrypted = await get('/app/secret', false);
+      expect(encrypted?.Type).toBe('SecureString');
+      expect(encrypted?.Value).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      expect(encrypted?.Value).not.toContain('s3cr3t');
+    });
+
+    it('returns a StringList comma-joined', async () => {
+      expect(await get('/app/list')).toMatchObject({ Type: 'StringList', Value: 'a,b,c' });
+    });
+
+    it('rejects a missing name with ParameterNotFound (HTTP 400)', async () => {
+      const error = await failure(get('/nope'));
+      expect(error).toBeInstanceOf(ParameterNotFound);
+      expect(error.name).toBe('ParameterNotFound');
+      expect(error.$metadata.httpStatusCode).toBe(400);
+    });
+
+    it('rejects a missing version or label with ParameterVersionNotFound', async () => {
+      const version = await failure(get('/app/plain:7'));
+      expect(version).toBeInstanceOf(ParameterVersionNotFound);
+      expect(version.$metadata.httpStatusCode).toBe(400);
+      expect((await failure(get('/app/plain:nolabel'))).name).toBe('ParameterVersionNotFound');
+    });
+  });
+
+  describe('GetParameters', () => {
+    it('returns the found parameters and lists the others in InvalidParameters', async () => {
+      server.putParameter('/app/plain', 'second');
+      const output = await client.send(
+        new GetParametersCommand({ Names: ['/app/plain', '/app/secret', '/nope', '/app/plain:1', '/app/plain:9'], WithDecryption: true }),
+      );
+      expect(output.Parameters?.map((p) => [p.Name, p.Value, p.Selector])).toEqual([
+        ['/app/plain', 'second', undefined],
+        ['/app/secret', 's3cr3t', undefined],
+        ['/app/plain', 'hello', ':1'],
+      ]);
+      expect(output.InvalidParameters).toEqual(['/nope', '/app/plain:9']);
+    });
+
+    it('rejects more than 10 names, or none, with ValidationException', async () => {
+      const names = Array.from({ length: 11 }, (_, i) => `/n${i}`);
+      const tooMany = await failure(client.send(new GetParametersCommand({ Names: names })));
+      expect(tooMany.name).toBe('ValidationException');
+      expect(tooMany.$metadata.httpStatusCode).toBe(400);
+      expect(tooMany.message).toContain('less than or equal to 10');
+      expect((await failure(client.send(new GetParametersCommand({ Names: [] })))).name).toBe('ValidationException');
+    });
+  });
+
+  describe('GetParametersByPath', () => {
+    const byPath = async (Path: string, Recursive: boolean): Promise<string[]> =>
+      ((await client.send(new GetParametersByPathCommand({ Path, Recursive }))).Parameters ?? []).map((p) => p.Name ?? '');
+
+    it('returns direct children, or all descendants when Recursive', async () => {
+      expect(await byPath('/app/db', false)).toEqual(['/app/db/password', '/app/db/user']);
+      expect(await byPath('/app/db/', true)).toEqual(['/app/db/password', '/app/db/replica/host', '/app/db/user']);
+      expect(await byPath('/', false)).toEqual([]);
+    });
+
+    it('pages with MaxResults and NextToken', async () => {
+      const pages: string[][] = [];
+      let NextToken: string | undefined;
+      do {
+        const output = await client.send(
+          new GetParametersByPathCommand({ Path: '/app', Recursive: true, MaxResults: 2, WithDecryption: true, ...(NextToken ? { NextToken } : {}) }),
+        );
+        pages.push((output.Parameters ?? []).map((p) => `${p.Name}=${p.Value}`));
+        NextToken = output.NextToken;
+      } while (NextToken !== undefined);
+      expect(pages).toEqual([
+        ['/app/db/password=pw', '/app/db/replica/host=replica.local'],
+        ['/app/db/user=admin', '/app/list=a,b,c'],
+        ['/app/plain=hello', '/app/secret=s3cr3t'],
+      ]);
+    });
+
+    it('rejects MaxResults above 10 and a bad NextToken with ValidationException', async () => {
+      const max = await failure(client.send(new GetParametersByPathCommand({ Path: '/app', MaxResults: 11 })));
+      expect(max.name).toBe('ValidationException');
+      const token = await failure(client.send(new GetParametersByPathCommand({ Path: '/app', NextToken: 'garbage' })));
+      expect(token.name).toBe('ValidationException');
+    });
+  });
+
+  describe('PutParameter', () => {
+    it('creates version 1, then new versions with Overwrite', async () => {
+      const created = await client.send(new PutParameterCommand({ Name: '/new', Value: 'one', Type: 'SecureString' }));
+      expect(created).toMatchObject({ Version: 1, Tier: 'Standard' });
+      const updated = await client.send(new PutParameterCommand({ Name: '/new', Value: 'two', Overwrite: true }));
+      expect(updated.Version).toBe(2);
+      expect(await get('/new')).toMatchObject({ Value: 'two', Version: 2, Type: 'SecureString' });
+      expect((await get('/new:1'))?.Value).toBe('one');
+    });
+
+    it('rejects an existing name without Overwrite with ParameterAlreadyExists', async () => {
+      const error = await failure(client.send(new PutParameterCommand({ Name: '/app/plain', Value: 'x' })));
+      expect(error).toBeInstanceOf(ParameterAlreadyExists);
+      expect(error.$metadata.httpStatusCode).toBe(400);
+      expect((await get('/app/plain'))?.Version).toBe(1);
+    });
+
+    it('rejects a new parameter without Type, and a bad name, with ValidationException', async () => {
+      expect((await failure(client.send(new PutParameterCommand({ Name: '/typeless', Value: 'x' })))).name).toBe(
+        'ValidationException',
+      );
+      expect((await failure(client.send(new PutParameterCommand({ Name: 'a b', Value: 'x', Type: 'String' })))).name).toBe(
+        'ValidationException',
+      );
+    });
+  });
+
+  describe('LabelParameterVersion', () => {
+    it('labels a version, moves a label, and lists invalid labels', async () => {
+      server.putParameter('/app/plain', 'second');
+      const first = await client.send(
+        new LabelParameterVersionCommand({ Name: '/app/plain', ParameterVersion: 1, Labels: ['stable', '1bad', 'awsy'] }),
+      );
+      expect(first).toMatchObject({ ParameterVersion: 1, InvalidLabels: ['1bad', 'awsy'] });
+      expect((await get('/app/plain:stable'))?.Value).toBe('hello');
+      const moved = await client.send(new LabelParameterVersionCommand({ Name: '/app/plain', Labels: ['stable'] }));
+      expect(moved.ParameterVersion).toBe(2);
+      expect((await get('/app/plain:stable'))?.Value).toBe('second');
+    });
+
+    it('rejects a missing version with ParameterVersionNotFound', async () => {
+      const error = await failure(client.send(new LabelParameterVersionCommand({ Name: '/app/plain', ParameterVersion: 5, Labels: ['x'] })));
+      expect(error.name).toBe('ParameterVersionNotFound');
+    });
+  });
+
+  describe('DeleteParameter', () => {
+    it('deletes every version', async () => {
+      await client.send(new DeleteParameterCommand({ Name: '/app/plain' }));
+      expect((await failure(get('/app/plain:1'))).name).toBe('ParameterNotFound');
+      expect((await failure(client.send(new DeleteParameterCommand({ Name: '/app/plain' })))).name).toBe('ParameterNotFound');
+    });
+  });
+
+  describe('protocol', () => {
+    const post = (headers: Record<string, string>, body = '{}'): Promise<Response> =>
+      fetch(`${server.endpoint}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', ...headers }, body });
+
+    it('answers with JSON 1.1, a real Date and x-amzn-RequestId', async () => {
+      const response = await post({ 'x-amz-target': 'AmazonSSM.GetParameter', authorization: 'AWS4-HMAC-SHA256 x' }, '{"Name":"/app/plain"}');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
+      expect(response.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+      const date = Date.parse(response.headers.get('date') ?? '');
+      expect(Math.abs(date - Date.now())).toBeLessThan(60_000);
+      expect(((await response.json()) as { Parameter: { Value: string } }).Parameter.Value).toBe('hello');
+    });
+
+    it('answers an unknown target with UnknownOperationException and a missing signature with MissingAuthenticationTokenException', async () => {
+      const unknown = await post({ 'x-amz-target': 'AmazonSSM.FlyToTheMoon', authorization: 'AWS4-HMAC-SHA256 x' });
+      expect(unknown.status).toBe(400);
+      expect(((await unknown.json()) as { __type: string }).__type).toBe('UnknownOperationException');
+      const unsigned = await post({ 'x-amz-target': 'AmazonSSM.GetParameter' }, '{"Name":"/app/plain"}');
+      expect(unsigned.status).toBe(400);
+      expect(((await unsigned.json()) as { __type: string }).__type).toBe('MissingAuthenticationTokenException');
+    });
+
+    it('answers a body that is not a JSON object with SerializationException', async () => {
+      const response = await post({ 'x-amz-target': 'AmazonSSM.GetParameter', authorization: 'AWS4-HMAC-SHA256 x' }, '[1,2');
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { __type: string }).__type).toBe('SerializationException');
+    });
+  });
+
+  describe('request log', () => {
+    it('records each request with op, names, input and time, never a Value', async () => {
+      const canary = `CANARY-${randomUUID()}`;
+      const before = Date.now();
+      await get('/app/plain');
+      await client.send(new GetParametersCommand({ Names: ['/app/plain', '/nope'] }));
+      await client.send(new PutParameterCommand({ Name: '/p', Value: canary, Type: 'SecureString' }));
+      expect(server.requests.map((r) => [r.op, r.names])).toEqual([
+        ['GetParameter', ['/app/plain']],
+        ['GetParameters', ['/app/plain', '/nope']],
+        ['PutParameter', ['/p']],
+      ]);
+      expect(server.requests[2]?.input).toEqual({ Name: '/p', Type: 'SecureString' });
+      expect(server.requests.every((r) => r.at.getTime() >= before && r.fault === undefined)).toBe(true);
+      expect(JSON.stringify(server.requests)).not.toContain(canary);
+      expect(server.requestCount('GetParameters')).toBe(1);
+      expect(server.requestCount()).toBe(3);
+      server.clearRequests();
+      expect(server.requests).toEqual([]);
+    });
+  });
+
+  describe('faults', () => {
+    it('throttleNext(n) answers n requests with ThrottlingException, then recovers', async () => {
+      server.faults.throttleNext(2);
+      for (let i = 0; i < 2; i++) {
+        const error = await failure(get('/app/plain'));
+        expect(error).toBeInstanceOf(ThrottlingException);
+        expect(error.message).toBe('Rate exceeded');
+        expect(error.$metadata.httpStatusCode).toBe(400);
+      }
+      expect((await get('/app/plain'))?.Value).toBe('hello');
+      expect(server.requests.map((r) => r.fault)).toEqual(['throttle', 'throttle', undefined]);
+    });
+
+    it('failNext answers InternalServerError 500, or the status and type given', async () => {
+      server.faults.failNext().failNext(1, { status: 503, type: 'ServiceUnavailable' });
+      const internal = await failure(get('/app/plain'));
+      expect(internal.name).toBe('InternalServerError');
+      expect(internal.$metadata.httpStatusCode).toBe(500);
+      expect(internal.$fault).toBe('server');
+      const unavailable = await failure(get('/app/plain'));
+      expect(unavailable.name).toBe('ServiceUnavailable');
+      expect(unavailable.$metadata.httpStatusCode).toBe(503);
+    });
+
+    it('rejectCredentialsNext answers UnrecognizedClientException, or the type given', async () => {
+      server.faults.rejectCredentialsNext().rejectCredentialsNext(1, 'ExpiredTokenException');
+      const unrecognized = await failure(get('/app/plain'));
+      expect(unrecognized).toBeInstanceOf(SSMServiceException);
+      expect(unrecognized.name).toBe('UnrecognizedClientException');
+      expect(unrecognized.$metadata.httpStatusCode).toBe(400);
+      expect((await failure(get('/app/plain'))).name).toBe('ExpiredTokenException');
+    });
+
+    it('hangNext never answers, until the client times out', async () => {
+      const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 40, throwOnRequestTimeout: true } });
+      try {
+        server.faults.hangNext();
+        const error = await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })));
+        expect(error.name).toBe('TimeoutError');
+        expect(server.requests[0]?.fault).toBe('hang');
+        expect((await impatient.send(new GetParameterCommand({ Name: '/app/plain' }))).Parameter?.Value).toBe('hello');
+      } finally {
+        impatient.destroy();
+      }
+    });
+
+    it('resetNext drops the connection without an answer', async () => {
+      server.faults.resetNext();
+      const error = await failure(get('/app/plain'));
+      expect(dropped(error)).toBe(true);
+      expect(error.$metadata.httpStatusCode).toBeUndefined();
+      expect((await get('/app/plain'))?.Value).toBe('hello');
+    });
+
+    it('malformNext sends a truncated body, or the body given', async () => {
+      server.faults.malformNext().malformNext(1, '<html>oops</html>');
+      const truncated = await failure(get('/app/plain'));
+      expect(truncated.name).toBe('SyntaxError');
+      expect(truncated.$metadata.httpStatusCode).toBe(200);
+      expect((await failure(get('/app/plain'))).name).toBe('SyntaxError');
+    });
+
+    it('latency delays every answer until changed', async () => {
+      const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 20, throwOnRequestTimeout: true } });
+      try {
+        server.faults.latency(300);
+        expect((await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })))).name).toBe('TimeoutError');
+        expect((await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })))).name).toBe('TimeoutError');
+        server.faults.latency(0);
+        expect((await impatient.send(new GetParameterCommand({ Name: '/app/plain' }))).Parameter?.Value).toBe('hello');
+      } finally {
+        impatient.destroy();
+      }
+    });
+
+    it('applies queued faults in order, one per request, and clear() drops them', async () => {
+      server.faults.throttleNext().failNext().resetNext();
+      expect(server.faults.pending).toBe(3);
+      expect((await failure(get('/app/plain'))).name).toBe('ThrottlingException');
+      expect((await failure(get('/app/plain'))).name).toBe('InternalServerError');
+      server.faults.clear();
+      expect(server.faults.pending).toBe(0);
+      expect((await get('/app/plain'))?.Value).toBe('hello');
+    });
+
+    it('rejects a bad count or latency with a TypeError naming it', () => {
+      expect(() => server.faults.throttleNext(0)).toThrow(/count/);
+      expect(() => server.faults.failNext(1.5)).toThrow(TypeError);
+      expect(() => server.faults.latency(-1)).toThrow(/latency/);
+    });
+  });
+
+  describe('seeding', () => {
+    it('putParameter returns the new version and labels it', () => {
+      expect(server.putParameter('/app/plain', 'v2', { labels: ['current'] })).toBe(2);
+      expect(server.labelParameterVersion('/app/plain', ['old'], 1)).toBe(1);
+      expect(() => server.labelParameterVersion('/app/plain', ['9lives'])).toThrow(/9lives/);
+      expect(() => server.putParameter('bad name', 'x')).toThrow(/ValidationException/);
+    });
+
+    it('deleteParameter removes a parameter', async () => {
+      server.deleteParameter('/app/plain');
+      expect((await failure(get('/app/plain'))).name).toBe('ParameterNotFound');
+      expect(() => server.deleteParameter('/app/plain')).toThrow(/ParameterNotFound/);
+    });
+  });
+
+  describe('close', () => {
+    it('destroys a hanging connection and is idempotent', async () => {
+      server.faults.hangNext();
+      const pending = failure(get('/app/plain'));
+      await waitFor(() => server.requestCount() === 1);
+      await Promise.all([server.close(), server.close()]);
+      expect(dropped(await pending)).toBe(true);
+    });
+
+    it('ends a request waiting out its latency', async () => {
+      server.faults.latency(10_000);
+      const pending = failure(get('/app/plain'));
+      await waitFor(() => server.requestCount() === 1);
+      await server.close();
+      expect(dropped(await pending)).toBe(true);
+    });
+  });
+});
