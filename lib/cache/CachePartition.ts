@@ -62,6 +62,7 @@ export class CachePartition {
     this.#unschedule(entry);
     if (ttl === undefined) {
       entry.expiresAt = Infinity;
+      this.#arm();
       return;
     }
     entry.expiresAt = this.#clock.now() + ttl * 1000;
@@ -75,13 +76,19 @@ export class CachePartition {
 
   /** Marks one entry expired now, keeping its value for stale reads. */
   expire(entry: CacheEntry): void {
-    this.#unschedule(entry);
-    if (entry.state === EntryState.Fresh) entry.state = EntryState.Expired;
+    this.#expire(entry);
+    this.#arm();
   }
 
   /** Marks every loaded entry expired, ttl-less ones too. */
   expireAll(): void {
-    for (const entry of this.#entries.values()) this.expire(entry);
+    for (const entry of this.#entries.values()) this.#expire(entry);
+    this.#arm();
+  }
+
+  #expire(entry: CacheEntry): void {
+    this.#unschedule(entry);
+    if (entry.state === EntryState.Fresh) entry.state = EntryState.Expired;
   }
 
   /** Drops every entry and stops the expiry timer. The partition stays usable. */
@@ -146,7 +153,7 @@ export class CachePartition {
     const now = this.#clock.now();
     let first = this.#heap[0];
     while (first !== undefined && first.expiresAt <= now) {
-      this.expire(first);
+      this.#expire(first);
       first = this.#heap[0];
     }
     this.#arm();

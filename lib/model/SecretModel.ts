@@ -4,7 +4,7 @@ import { WIRING } from '../container/tokens.js';
 import { ConfigError } from '../errors.js';
 import { bindModel, type Wiring } from './bindModel.js';
 import { installMasking } from './masking.js';
-import { setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
+import { getModelOptions, setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
 import { stateOf } from './ModelState.js';
 import { kDispose, kInit, kState, kWiring } from './symbols.js';
 
@@ -59,6 +59,11 @@ function init(this: object): Promise<void> | undefined {
   if (wiring === undefined) {
     throw new ConfigError(`${this.constructor.name}: the container has no vaultly bindings; load vaultlyModule({ backend }) into it`);
   }
+  if (getModelOptions(this.constructor)?.validate === ValidateMode.Fetch && calledFromSyncGet()) {
+    throw new ConfigError(
+      `${this.constructor.name} has validate: 'fetch' and is prefetched asynchronously: resolve it with await container.getAsync(${this.constructor.name}), not container.get()`,
+    );
+  }
   const { runtime, options } = bindModel(this, wiring);
   if (options.validate !== ValidateMode.Fetch) return undefined;
   const ready = runtime.prefetch().catch((error: unknown) => {
@@ -68,6 +73,22 @@ function init(this: object): Promise<void> | undefined {
   // A sync container.get() never awaits this promise: keep its failure from going unhandled.
   ready.catch(noop);
   return ready;
+}
+
+/**
+ * Whether inversify is resolving us for a synchronous `get`/`getAll`. inversify would throw its
+ * own "Unexpected asynchronous service" error and leave our prefetch promise unhandled; saying
+ * "use getAsync" before starting any work is better on both counts. Reading the stack is the only
+ * signal inversify offers; when the frames are unrecognisable (a bundler renamed them) we answer
+ * false and fall back to inversify's own error.
+ */
+function calledFromSyncGet(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  if (/ServiceResolutionManager\.get(All)?Async \(/.test(stack)) return false;
+  return /ServiceResolutionManager\.get(All)? \(/.test(stack);
 }
 
 /** `@preDestroy`: a deactivated or unbound model stops its background work. */

@@ -1,0 +1,188 @@
+import 'reflect-metadata';
+import { jest } from '@jest/globals';
+import { Container, inject } from 'inversify';
+import {
+  EnvBackend,
+  getSecret,
+  MockBackend,
+  Nested,
+  Secret,
+  SecretCache,
+  SecretModel,
+  SecretNotFoundError,
+  SecretNotLoadedError,
+  TransientError,
+  VAULTLY,
+  vaultlyModule,
+  Backend,
+} from '../../lib/index.js';
+
+const STAGE = Symbol('stage');
+
+@SecretModel()
+class DbConfig {
+  @Secret('/{stage}/db/password', 300) password!: string;
+}
+
+@SecretModel({ validate: 'fetch' })
+class AppConfig {
+  constructor(@inject(STAGE) readonly stage: string) {}
+  @Secret('/services/key') apiKey!: string;
+  @Nested() db!: DbConfig;
+}
+
+@SecretModel()
+class LazyConfig {
+  stage = 'prod';
+  @Secret('/{stage}/db/password') password!: string;
+}
+
+const VALUES = { '/services/key': 'k', '/prod/db/password': 'pw' };
+
+function containerWith(backend: Backend, extra: Parameters<typeof vaultlyModule>[0] extends infer O ? Partial<O> : never = {}) {
+  const container = new Container();
+  container.load(vaultlyModule({ backend, ...extra }));
+  container.bind(STAGE).toConstantValue('prod');
+  container.bind(AppConfig).toSelf().inSingletonScope();
+  container.bind(LazyConfig).toSelf().inSingletonScope();
+  return container;
+}
+
+describe('Function: vaultlyModule', () => {
+  it('getAsync prefetches a fetch model in one batch', async () => {
+    const backend = new MockBackend(VALUES);
+    const config = await containerWith(backend).getAsync(AppConfig);
+    expect(config.apiKey).toBe('k');
+    expect(config.db.password).toBe('pw');
+    expect(backend.calls).toHaveLength(2);
+  });
+
+  it('a plain bind(Model).toSelf() of a paths model resolves synchronously and loads on demand', async () => {
+    const backend = new MockBackend(VALUES);
+    const config = containerWith(backend).get(LazyConfig);
+    expect(() => config.password).toThrow(SecretNotLoadedError);
+    await expect(getSecret(config, 'password')).resolves.toBe('pw');
+  });
+
+  it('binds the backend, logger and one singleton cache per container', () => {
+    const backend = new MockBackend(VALUES);
+    const container = containerWith(backend);
+    expect(container.get(VAULTLY.Backend)).toBe(backend);
+    expect(container.get(VAULTLY.Cache)).toBeInstanceOf(SecretCache);
+    expect(container.get(VAULTLY.Cache)).toBe(container.get(VAULTLY.Cache));
+    expect(container.isBound(VAULTLY.RetryOptions)).toBe(false);
+    expect(typeof container.get(VAULTLY.Logger).warn).toBe('function');
+    const other = containerWith(backend);
+    expect(other.get(VAULTLY.Cache)).not.toBe(container.get(VAULTLY.Cache));
+  });
+
+  it('models in one container share the cache, each in its own partition', async () => {
+    const container = containerWith(new MockBackend(VALUES));
+    await container.getAsync(AppConfig);
+    container.get(LazyConfig);
+    expect(container.get(VAULTLY.Cache).partitions).toBe(2);
+  });
+
+  it('rebind of VAULTLY.Backend before the first resolution swaps the backend', async () => {
+    const container = containerWith(new EnvBackend({ env: {} }));
+    const mock = new MockBackend({ '/services/key': 'mocked', '/prod/db/password': 'pw' });
+    container.rebind(VAULTLY.Backend).toConstantValue(mock);
+    const config = await container.getAsync(AppConfig);
+    expect(config.apiKey).toBe('mocked');
+  });
+
+  it('a rebound backend is still wrapped by the retry option', async () => {
+    let failures = 2;
+    const flaky = new MockBackend(VALUES);
+    const get = flaky.get.bind(flaky);
+    flaky.get = (path, options) => (failures-- > 0 ? Promise.reject(new TransientError('blip', { path })) : get(path, options));
+    const container = containerWith(new EnvBackend({ env: {} }), { retry: { maxAttempts: 3, baseDelay: 0, jitter: false } });
+    container.rebind(VAULTLY.Backend).toConstantValue(flaky);
+    const config = await container.getAsync(AppConfig);
+    expect(config.apiKey).toBe('k');
+    expect(failures).toBeLessThan(0); // both failures were absorbed by retries
+  });
+
+  it('rejects bad retry options when the module is built', () => {
+    expect(() => vaultlyModule({ backend: new MockBackend({}), retry: { maxAttempts: 0 } })).toThrow(/maxAttempts/);
+  });
+
+  it('refuses a missing backend, naming the option', () => {
+    expect(() => vaultlyModule({} as never)).toThrow(/options\.backend/);
+  });
+
+  it('snapshot and restore bring back the original backend', async () => {
+    const original = new MockBackend({ '/services/key': 'original', '/prod/db/password': 'pw' });
+    const container = containerWith(original);
+    container.snapshot();
+    container.rebind(VAULTLY.Backend).toConstantValue(new MockBackend({ '/services/key': 'test', '/prod/db/password': 'pw' }));
+    expect((await container.getAsync(AppConfig)).apiKey).toBe('test');
+    container.restore();
+    expect((await container.getAsync(AppConfig)).apiKey).toBe('original');
+  });
+
+  it('getAsync rejects naming every missing secret (inversify wraps it: the cause is ours)', async () => {
+    const error = await containerWith(new MockBackend({})).getAsync(AppConfig).catch((e: unknown) => e);
+    const cause = (error as Error).cause;
+    expect(cause).toBeInstanceOf(SecretNotFoundError);
+    expect((cause as SecretNotFoundError).paths).toEqual(['/services/key', '/prod/db/password']);
+    expect((error as Error).message).toContain('see the cause');
+  });
+
+  it('a sync get of a fetch model fails saying to use getAsync, without fetching', async () => {
+    const backend = new MockBackend({});
+    const container = containerWith(backend);
+    let error: unknown;
+    try {
+      container.get(AppConfig);
+    } catch (e) {
+      error = e;
+    }
+    expect(String((error as Error).cause)).toMatch(/await container\.getAsync\(AppConfig\), not container\.get\(\)/);
+    expect(backend.calls).toHaveLength(0);
+    expect(container.get(VAULTLY.Cache).partitions).toBe(0);
+  });
+
+  it('unbinding a model disposes it', async () => {
+    const container = containerWith(new MockBackend(VALUES));
+    const config = await container.getAsync(AppConfig);
+    const cache = container.get(VAULTLY.Cache);
+    expect(cache.partitions).toBe(1);
+    await container.unbindAsync(AppConfig);
+    expect(cache.partitions).toBe(0);
+    expect(() => config.apiKey).toThrow(/disposed/);
+  });
+
+  it('unbindAll disposes models and the cache', async () => {
+    const container = containerWith(new MockBackend(VALUES));
+    const config = await container.getAsync(AppConfig);
+    const cache = container.get(VAULTLY.Cache);
+    await container.unbindAllAsync();
+    expect(cache.partitions).toBe(0);
+    expect(() => config.apiKey).toThrow(SecretNotLoadedError);
+  });
+
+  it('a model resolved from a container without the module says to load it', () => {
+    const container = new Container();
+    container.bind(LazyConfig).toSelf();
+    expect(() => container.get(LazyConfig)).toThrow();
+    try {
+      container.get(LazyConfig);
+    } catch (error) {
+      const text = `${String(error)} ${String((error as Error).cause)}`;
+      expect(text).toMatch(/vaultlyModule/);
+    }
+  });
+
+  it('passes the logger to models and the retry wrapper', async () => {
+    const warn = jest.fn();
+    let failures = 1;
+    const flaky = new MockBackend(VALUES);
+    const get = flaky.get.bind(flaky);
+    flaky.get = (path, options) => (failures-- > 0 ? Promise.reject(new TransientError('blip', { path })) : get(path, options));
+    const container = containerWith(flaky, { retry: { maxAttempts: 2, baseDelay: 0, jitter: false }, logger: { warn } });
+    await container.getAsync(AppConfig);
+    expect(warn).toHaveBeenCalled();
+    expect(container.get(VAULTLY.Logger).warn).toBe(warn);
+  });
+});
