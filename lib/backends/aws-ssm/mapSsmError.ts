@@ -99,6 +99,7 @@ function redactBodyQuote(error: Error): void {
       configurable: true,
       writable: true,
     });
+    if ('$responseBodyText' in error) Object.defineProperty(error, '$responseBodyText', { value: undefined });
   } catch {
     // A frozen error cannot be redacted; our own message never quotes it anyway.
   }
