@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// The demo's embedded secret values: none may ever be printed.
+const SECRET_VALUES = [
+  'sk-demo-0123456789abcdef',
+  'correct-horse-battery-staple',
+  'rotated-password-value',
+  'eu-west-1',
+];
+
+describe('npm run demo', () => {
+  it('exits 0, walks every section and prints masked values only', async () => {
+    // npm test builds dist/ and build/ before jest runs.
+    const { stdout, stderr } = await run(process.execPath, ['build/examples/demo.js'], { timeout: 60_000 });
+    const output = stdout + stderr;
+    expect(output).toContain("apiKey: '***'");
+    expect(output).toContain('3 secrets not found: /prod/flags, /prod/db/password, /prod/db/pool');
+    expect(output).toContain('sync read still serves the last value = true');
+    expect(output).toContain('demo finished');
+    for (const value of SECRET_VALUES) expect(output).not.toContain(value);
+  }, 90_000);
+});
