@@ -14,6 +14,5 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
-  setupFilesAfterEnv: ['<rootDir>/spec/setup/failOnUnhandledRejection.ts'],
   testTimeout: 15000,
 };

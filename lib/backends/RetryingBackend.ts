@@ -78,7 +78,7 @@ const PATHS_IN_MESSAGE = 5;
  * @param options.logger - receives a warn record per retry, naming the path, never a value (default: silent)
  * @param options.now - the clock in milliseconds (default: `performance.now`)
  * @param options.random - a random number in [0, 1) (default: `Math.random`)
- * @param options.sleep - an abortable wait in milliseconds (default: an `unref()`'d timer)
+ * @param options.sleep - an abortable wait in milliseconds (default: a timer cleared on abort)
  * @throws TypeError naming the option, when an option is invalid
  * @example
  * ```ts

@@ -1,7 +1,9 @@
 /**
  * Resolves after `ms` milliseconds, or rejects with `signal.reason` as soon as `signal` aborts.
- * The timer is `unref()`'d so that a pending retry never keeps the process alive, and both the
- * timer and the abort listener are removed however the sleep ends.
+ * The timer keeps the process alive: the sleep sits between two attempts of a read somebody
+ * awaits, and an unref'd one let a script exit mid-retry ("unsettled top-level await"). It lasts
+ * at most until the call's deadline, and both the timer and the abort listener are removed however
+ * the sleep ends (dispose and the deadline abort it).
  *
  * @param ms - how long to wait, in milliseconds
  * @param signal - cancels the wait
@@ -21,7 +23,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
