@@ -14,6 +14,9 @@ export class Slot {
   cacheable = false;
   /** Clock time before which no background refresh starts again after a failure. */
   retryAt = 0;
+  /** Sequence number of the last fetch started, and of the newest one whose value was stored. */
+  started = 0;
+  committed = 0;
 
   constructor(
     readonly key: string,

@@ -111,11 +111,15 @@ export class ModelRuntime {
     }
   }
 
-  /** Fetches one slot again now, sharing a fetch already in flight. */
+  /**
+   * Fetches one slot again now, even if a fetch is in flight: one that started earlier may carry
+   * a value from before a rotation. Concurrent refreshes are not coalesced (as in the original),
+   * and a late answer never overwrites a newer stored one.
+   */
   async refresh(binding: FieldBinding, signal?: AbortSignal): Promise<void> {
     if (binding.error !== undefined) throw binding.error;
     this.#assertLive(binding.label);
-    await raceAbort(this.#load(binding.slot as Slot), signal);
+    await raceAbort(this.#load(binding.slot as Slot, true), signal);
   }
 
   /** Loads every slot: unversioned ones in one batch, versioned ones one by one. */
@@ -144,21 +148,25 @@ export class ModelRuntime {
     if (this.disposed) throw new ConfigError(`${label}: the model was disposed`);
   }
 
-  /** One fetch per key in flight; the value is stored only if every field bound to it casts. */
-  #load(slot: Slot): Promise<string> {
+  /**
+   * One fetch per key in flight (`force` starts a new one anyway); the value is stored only if
+   * every field bound to it casts, and only if no fetch that started later was stored first.
+   */
+  #load(slot: Slot, force = false): Promise<string> {
     const entry = slot.entry;
-    if (entry.inflight !== undefined) return entry.inflight;
+    if (entry.inflight !== undefined && !force) return entry.inflight;
     const signal = this.#abort.signal;
     const options = slot.version === undefined ? { signal } : { version: slot.version, signal };
+    const sequence = ++slot.started;
     const promise = Promise.resolve()
       .then(() => this.#backend.get(slot.path, options))
       .then(
         (raw) => {
-          this.#commit([[slot, raw]]);
+          this.#commit([[slot, raw]], [sequence]);
           return raw;
         },
         (error: unknown) => {
-          entry.error = error;
+          if (sequence >= slot.committed) entry.error = error;
           throw error;
         },
       );
@@ -173,12 +181,12 @@ export class ModelRuntime {
       if (slot.entry.inflight !== undefined) joined.push(slot.entry.inflight);
       else fresh.push(slot);
     }
-    const work = this.#fetchAndCommit(fresh);
+    const work = this.#fetchAndCommit(fresh, fresh.map((slot) => ++slot.started));
     for (const slot of fresh) track(slot.entry, work.then((values) => values.get(slot) as string));
     return raceAbort(Promise.all([work, ...joined]).then(noop), signal);
   }
 
-  async #fetchAndCommit(slots: readonly Slot[]): Promise<Map<Slot, string>> {
+  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[]): Promise<Map<Slot, string>> {
     const signal = this.#abort.signal;
     const unversioned = slots.filter((slot) => slot.version === undefined);
     const versioned = slots.filter((slot) => slot.version !== undefined);
@@ -219,13 +227,20 @@ export class ModelRuntime {
       for (const slot of slots) slot.entry.error = error;
       throw error;
     }
-    this.#commit([...values]);
+    this.#commit(
+      slots.filter((slot) => values.has(slot)).map((slot) => [slot, values.get(slot) as string] as const),
+      sequences.filter((_, i) => values.has(slots[i] as Slot)),
+    );
     return values;
   }
 
-  /** Casts every field of every slot first; stores only when all succeeded. */
-  #commit(loaded: readonly (readonly [Slot, string])[]): void {
+  /**
+   * Casts every field of every slot first; stores only when all succeeded. A slot whose fetch
+   * (by `sequences`) is older than the newest stored one is skipped: its value is out of date.
+   */
+  #commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[]): void {
     if (this.#partition.disposed) return;
+    const loaded = all.filter(([slot], i) => (sequences[i] as number) > slot.committed);
     const casts: [FieldBinding, unknown][] = [];
     for (const [slot, raw] of loaded) {
       for (const field of slot.fields) {
@@ -238,6 +253,9 @@ export class ModelRuntime {
         }
       }
     }
+    all.forEach(([slot], i) => {
+      slot.committed = Math.max(slot.committed, sequences[i] as number);
+    });
     for (const [slot, raw] of loaded) if (slot.cacheable) this.#partition.store(slot.entry, raw, slot.ttl);
     for (const [field, value] of casts) field.value = value;
   }

@@ -41,7 +41,6 @@ describe('Decorator: @Secret', () => {
   it('refuses a method, naming class and property', () => {
     const error = defining(() => {
       class Model {
-        // @ts-expect-error -- a property decorator on a method is the misuse under test
         @Secret('/x') read(): string {
           return '';
         }
