@@ -21,9 +21,9 @@ export function ssmTestClient(server: SsmServer, config: SSMClientConfig = {}): 
   return new SSMClient(loopbackConfig(server, config));
 }
 
-/** Resolves once `condition` holds, polling every few ms (fails after 2 s). */
+/** Resolves once `condition` holds, polling every few ms (fails after 5 s). */
 export async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2_000;
+  const deadline = Date.now() + 5_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('waitFor: condition never held');
     await new Promise((resolve) => setTimeout(resolve, 2));
