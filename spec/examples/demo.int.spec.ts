@@ -9,6 +9,9 @@ const SECRET_VALUES = [
   'correct-horse-battery-staple',
   'rotated-password-value',
   'eu-west-1',
+  'first-password',
+  'second-password',
+  'payments-app',
 ];
 
 describe('npm run demo', () => {
@@ -19,6 +22,9 @@ describe('npm run demo', () => {
     expect(output).toContain("apiKey: '***'");
     expect(output).toContain('3 secrets not found: /prod/flags, /prod/db/password, /prod/db/pool');
     expect(output).toContain('sync read still serves the last value = true');
+    expect(output).toContain('boot: 3 HTTP reads for 4 fields');
+    expect(output).toContain('tokenFactory was called 1 time(s)');
+    expect(output).toContain('pinned version differs from latest = true');
     expect(output).toContain('demo finished');
     for (const value of SECRET_VALUES) expect(output).not.toContain(value);
   }, 90_000);
