@@ -14,5 +14,6 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  setupFilesAfterEnv: ['<rootDir>/spec/setup/leakCanaries.ts'],
   testTimeout: 15000,
 };
