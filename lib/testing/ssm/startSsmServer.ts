@@ -113,9 +113,15 @@ export interface SsmServer {
  */
 export async function startSsmServer(options: SsmServerOptions = {}): Promise<SsmServer> {
   const region = options.region ?? DEFAULT_SSM_REGION;
+  const accountId = options.accountId ?? DEFAULT_SSM_ACCOUNT_ID;
+  if (typeof region !== 'string' || region.length === 0) throw new TypeError('startSsmServer: options.region must be a non-empty string');
+  if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) {
+    throw new TypeError('startSsmServer: options.accountId must be 12 digits');
+  }
+  if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('startSsmServer: options.now must be a function');
   const store = new SsmParameterStore({
     region,
-    accountId: options.accountId ?? DEFAULT_SSM_ACCOUNT_ID,
+    accountId,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const faults = new SsmFaults();

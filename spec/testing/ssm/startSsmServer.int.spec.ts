@@ -75,6 +75,18 @@ describe(startSsmServer.name, () => {
       expect(server.region).toBe('us-east-1');
     });
 
+    it.each([
+      [{ region: '' }, /options\.region/],
+      [{ accountId: '42' }, /options\.accountId/],
+      [{ now: 'today' as unknown as () => Date }, /options\.now/],
+    ])('rejects %j with a TypeError naming the option', async (options, name) => {
+      await expect(startSsmServer(options)).rejects.toThrow(name);
+    });
+
+    it('rejects a seed SSM would refuse', async () => {
+      await expect(startSsmServer({ parameters: { 'bad name': 'x' } })).rejects.toThrow(/ValidationException/);
+    });
+
     it('names its region and account in ARNs', async () => {
       const other = await startSsmServer({ region: 'eu-west-1', accountId: '999988887777', parameters: { '/p': 'v' } });
       const otherClient = ssmTestClient(other);
