@@ -1,0 +1,80 @@
+/** Sizes and sample counts of one bench run: the full run, or `--quick` for tests. */
+export interface BenchConfig {
+  readonly quick: boolean;
+  /** Where results.json is written. */
+  readonly out: string;
+  /** Hand-loop micro measures. */
+  readonly loop: { readonly samples: number; readonly sampleMs: number; readonly warmupMs: number };
+  /** Key counts of the scaling measure; the first is the reference. */
+  readonly scaleSizes: readonly [number, ...number[]];
+  /** Concurrent callers on one cold key. */
+  readonly concurrentCallers: number;
+  /** Latency of the mock backend and of the loopback server in the concurrency measure (ms). */
+  readonly coldLatencyMs: number;
+  /** Parameters prefetched at boot. */
+  readonly bootParameters: number;
+  /** Latency the loopback SSM server adds per request at boot (ms). */
+  readonly bootLatencyMs: number;
+  /** Timed boot samples per library (after one discarded warm-up sample each). */
+  readonly bootSamples: number;
+  /** Cached entries in the heap measure. */
+  readonly heapEntries: number;
+  /** Length of every secret value (heap and boot measures). */
+  readonly valueLength: number;
+  /** Child processes per entry point in the import-time measure. */
+  readonly importSamples: number;
+}
+
+/** The sizes the task sets: a full run takes about a minute. */
+const FULL = {
+  quick: false,
+  loop: { samples: 21, sampleMs: 15, warmupMs: 300 },
+  scaleSizes: [10, 1_000, 100_000],
+  concurrentCallers: 10_000,
+  coldLatencyMs: 1,
+  bootParameters: 1_000,
+  bootLatencyMs: 5,
+  bootSamples: 7,
+  heapEntries: 100_000,
+  valueLength: 32,
+  importSamples: 9,
+} as const;
+
+/** Small sizes: every measure runs, in a few seconds, for the integration test. */
+const QUICK = {
+  quick: true,
+  loop: { samples: 5, sampleMs: 3, warmupMs: 30 },
+  scaleSizes: [10, 100, 1_000],
+  concurrentCallers: 200,
+  coldLatencyMs: 1,
+  bootParameters: 100,
+  bootLatencyMs: 5,
+  bootSamples: 2,
+  heapEntries: 2_000,
+  valueLength: 32,
+  importSamples: 2,
+} as const;
+
+/** Where results go unless `--out` says otherwise (relative to the working directory). */
+export const DEFAULT_OUT = 'bench/results.json';
+
+/**
+ * Reads `--quick` and `--out <file>` (or `--out=<file>`) from the command line.
+ * @param argv - the arguments after the script name
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchConfig {
+  let quick = false;
+  let out = DEFAULT_OUT;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--out' || arg.startsWith('--out=')) {
+      const value = arg === '--out' ? argv[++i] : arg.slice('--out='.length);
+      if (value === undefined || value === '') throw new TypeError('--out needs a file name');
+      out = value;
+    } else {
+      throw new TypeError(`unknown argument ${arg}; usage: run.js [--quick] [--out <file>]`);
+    }
+  }
+  return { ...(quick ? QUICK : FULL), out };
+}

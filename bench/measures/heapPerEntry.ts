@@ -1,0 +1,113 @@
+import { bindSecrets, dispose, prefetch, SecretCache } from 'vaultly';
+import { MockBackend } from 'vaultly/testing';
+
+import type { BenchConfig } from '../BenchConfig.js';
+import { gcFunction, liveHeap } from '../harness/collectGarbage.js';
+import { measure, ratioAtMost, type Measure } from '../Measure.js';
+import { generateModel, makePaths, makeValue } from '../models/generateModel.js';
+
+const TARGET = ratioAtMost(2);
+
+/**
+ * Live heap per cached entry, after full collections, against a `Map<string, string>` of the same
+ * data. What is counted, on both sides alike: the value strings (built fresh inside the window by
+ * the same function, as values parsed from responses would be) and every structure that holds
+ * them. What is not: the key strings, which exist before the window on both sides (they are the
+ * model's paths, defined with its class, and the map reuses them).
+ *
+ * Two paths through vaultly are measured:
+ * - a bound model with one field per entry, prefetched from a MockBackend (the class is defined
+ *   and one instance bound and disposed before the window, so that class metadata, JIT code and
+ *   flattened path strings are not counted; the backend's own copies are deleted before the
+ *   window closes);
+ * - `SecretCache` partition entries stored directly with `CachePartition.store`.
+ */
+export async function heapPerEntry(bench: BenchConfig): Promise<Measure[]> {
+  const gc = gcFunction();
+  const n = bench.heapEntries;
+  const paths = makePaths('/bench/heap', n);
+  const makeValues = (): string[] => paths.map((_, i) => makeValue(i, bench.valueLength));
+
+  const mapBytes = ((): number => {
+    const before = liveHeap(gc);
+    let values: string[] | undefined = makeValues();
+    const map = new Map<string, string>();
+    for (let i = 0; i < n; i++) map.set(paths[i] as string, values[i] as string);
+    values = undefined;
+    const after = liveHeap(gc);
+    if (map.size !== n) throw new Error('heap: the map lost entries');
+    return after - before;
+  })();
+
+  const partitionBytes = ((): number => {
+    const cache = new SecretCache();
+    const partition = cache.partition();
+    // One entry stored before the window, so that the partition's lazily built parts exist.
+    partition.store(partition.entry('/bench/heap/warm-up'), makeValue(0, bench.valueLength), undefined);
+    const before = liveHeap(gc);
+    let values: string[] | undefined = makeValues();
+    for (let i = 0; i < n; i++) partition.store(partition.entry(paths[i] as string), values[i] as string, undefined);
+    values = undefined;
+    const after = liveHeap(gc);
+    const ok = partition.size === n + 1 && partition.peek(paths[n - 1] as string)?.value?.length === bench.valueLength;
+    cache.dispose();
+    if (!ok) throw new Error('heap: the partition lost entries');
+    return after - before;
+  })();
+
+  const modelBytes = await (async (): Promise<number> => {
+    const Model = generateModel(`Heap${n}Config`, paths);
+    const backend = new MockBackend();
+    const fill = (values: readonly string[]): void => paths.forEach((path, i) => backend.set(path, values[i] as string));
+    const empty = (): void => {
+      for (const path of paths) backend.delete(path);
+      backend.resetCalls();
+    };
+    fill(makeValues());
+    const warmUp = await bindSecrets(new Model(), { backend });
+    await prefetch(warmUp);
+    dispose(warmUp);
+    empty();
+
+    const before = liveHeap(gc);
+    let values: string[] | undefined = makeValues();
+    fill(values);
+    values = undefined;
+    const config = (await bindSecrets(new Model(), { backend })) as Record<string, unknown>;
+    await prefetch(config);
+    empty();
+    const after = liveHeap(gc);
+    const ok = typeof config[`k${n - 1}`] === 'string';
+    dispose(config);
+    if (!ok) throw new Error('heap: the model lost entries');
+    return after - before;
+  })();
+
+  const perEntry = (bytes: number): number => Math.round((bytes / n) * 10) / 10;
+  const map = perEntry(mapBytes);
+  const common = {
+    unit: 'bytes/entry',
+    baseline: map,
+    target: TARGET.target,
+    baselineName: `Map<string, string> of the same ${n.toLocaleString('en-US')} keys and ${bench.valueLength}-character values`,
+  };
+  const valueBytes = `each ${bench.valueLength}-character value string is counted on both sides; key strings on neither`;
+  return [
+    measure({
+      ...common,
+      id: 'heap-model',
+      name: `Heap per cached entry: bound model, ${n.toLocaleString('en-US')} fields prefetched from a MockBackend`,
+      ours: perEntry(modelBytes),
+      met: TARGET.met(modelBytes, mapBytes),
+      detail: { method: 'heapUsed after gc() x2, before and after; ' + valueBytes, entries: n, oursBytes: modelBytes, baselineBytes: mapBytes },
+    }),
+    measure({
+      ...common,
+      id: 'heap-partition',
+      name: `Heap per cached entry: CachePartition.store, ${n.toLocaleString('en-US')} entries`,
+      ours: perEntry(partitionBytes),
+      met: TARGET.met(partitionBytes, mapBytes),
+      detail: { method: 'heapUsed after gc() x2, before and after; ' + valueBytes, entries: n, oursBytes: partitionBytes, baselineBytes: mapBytes },
+    }),
+  ];
+}

@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { BenchConfig } from '../BenchConfig.js';
+import { summarize } from '../harness/summarize.js';
+import { measure, type Measure } from '../Measure.js';
+
+/** A module hook, run in Node's loader thread, that appends every URL it resolves to a file. */
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let logFile;
+export function initialize(data) { logFile = data.logFile; }
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  appendFileSync(logFile, result.url + '\\n');
+  return result;
+}
+`;
+
+const SDK_MODULE = /\/node_modules\/@aws-sdk\//;
+
+/**
+ * Import time of `vaultly` (the root entry) and of `vaultly/aws-ssm`, each in fresh `node`
+ * processes (alternating), timed inside the child around the dynamic `import()`; and, in one more
+ * child per entry with a resolve hook, every module each entry loads, to show that the root entry
+ * loads no `@aws-sdk` module.
+ */
+export async function importTime(bench: BenchConfig): Promise<Measure> {
+  const root = import.meta.resolve('vaultly');
+  const ssm = import.meta.resolve('vaultly/aws-ssm');
+  const rootMs: number[] = [];
+  const ssmMs: number[] = [];
+  for (let i = 0; i < bench.importSamples; i++) {
+    if (i % 2 === 0) {
+      rootMs.push(await timeImport(root));
+      ssmMs.push(await timeImport(ssm));
+    } else {
+      ssmMs.push(await timeImport(ssm));
+      rootMs.push(await timeImport(root));
+    }
+  }
+  const rootModules = await modulesLoadedBy(root);
+  const ssmModules = await modulesLoadedBy(ssm);
+  const rootSdk = rootModules.filter((url) => SDK_MODULE.test(url));
+  const ssmSdk = ssmModules.filter((url) => SDK_MODULE.test(url));
+  const rootSummary = summarize(rootMs);
+  const ssmSummary = summarize(ssmMs);
+  return measure({
+    id: 'import-time',
+    name: "Import time of 'vaultly' (root entry) vs 'vaultly/aws-ssm'",
+    unit: 'ms',
+    ours: rootSummary.median,
+    baseline: ssmSummary.median,
+    target: 'root entry loads 0 @aws-sdk modules',
+    met: rootSdk.length === 0 && ssmSdk.length > 0,
+    baselineName: "import of 'vaultly/aws-ssm' (which loads @aws-sdk/client-ssm)",
+    detail: {
+      method: 'fresh node process per sample, performance.now() around await import() inside the child; module lists from a resolve hook in separate children',
+      ours: rootSummary,
+      baseline: ssmSummary,
+      rootModules: rootModules.length,
+      rootAwsSdkModules: rootSdk.length,
+      awsSsmModules: ssmModules.length,
+      awsSsmAwsSdkModules: ssmSdk.length,
+    },
+  });
+}
+
+/** Milliseconds the child spends in `await import(url)`. */
+async function timeImport(url: string): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
+  const out = await runNode(['--input-type=module', '-e', script]);
+  const ms = Number(out);
+  if (!Number.isFinite(ms)) throw new Error(`import time: the child printed ${JSON.stringify(out)}`);
+  return ms;
+}
+
+/** Every module URL resolved while a fresh process imports `url`, de-duplicated. */
+async function modulesLoadedBy(url: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vaultly-bench-'));
+  try {
+    const logFile = join(dir, 'resolved.log');
+    const script = `
+import { register } from 'node:module';
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)}, { data: { logFile: ${JSON.stringify(logFile)} } });
+await import(${JSON.stringify(url)});
+`;
+    await runNode(['--input-type=module', '-e', script]);
+    const lines = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.length > 0);
+    return [...new Set(lines)];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runNode(args: readonly string[]): Promise<string> {
+  // The parent's NODE_OPTIONS (jest's --experimental-vm-modules, say) would change what is timed.
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error === null) resolve(stdout.trim());
+      else reject(new Error(`child node failed: ${stderr}`, { cause: error }));
+    });
+  });
+}

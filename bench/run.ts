@@ -1,0 +1,56 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+
+import { parseBenchArgs, type BenchConfig } from './BenchConfig.js';
+import type { BenchResults, Measure } from './Measure.js';
+import { boot } from './measures/boot.js';
+import { coldConcurrency } from './measures/coldConcurrency.js';
+import { heapPerEntry } from './measures/heapPerEntry.js';
+import { importTime } from './measures/importTime.js';
+import { warmGetSecret } from './measures/warmGetSecret.js';
+import { warmRead } from './measures/warmRead.js';
+import { warmReadScaling } from './measures/warmReadScaling.js';
+import { formatTable } from './printTable.js';
+
+/** The measures, in the order they run and are reported. */
+const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Measure[]>][] = [
+  ['warm read', warmRead],
+  ['warm getSecret', warmGetSecret],
+  ['warm read at scale', warmReadScaling],
+  ['cold concurrency', coldConcurrency],
+  ['boot', boot],
+  ['heap per entry', heapPerEntry],
+  ['import time', importTime],
+];
+
+/**
+ * `npm run bench`: runs every measure, prints a table and writes the results as JSON.
+ * `--quick` uses small sizes (seconds); `--out <file>` writes somewhere other than
+ * bench/results.json.
+ */
+async function main(): Promise<void> {
+  const bench = parseBenchArgs(process.argv.slice(2));
+  const measures: Measure[] = [];
+  for (const [label, run] of MEASURES) {
+    const start = performance.now();
+    process.stderr.write(`bench: ${label}...`);
+    const result = await run(bench);
+    measures.push(...(Array.isArray(result) ? result : [result]));
+    process.stderr.write(` ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+  }
+  const results: BenchResults = {
+    quick: bench.quick,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    date: new Date().toISOString(),
+    measures,
+  };
+  const out = resolve(bench.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`${formatTable(measures)}\n\nresults written to ${out}\n`);
+}
+
+await main();
