@@ -2,8 +2,8 @@
 // The original calls the internal `cast_value(raw, type, transform)`; here every case goes through
 // a model field, whose TypeScript `design:type` picks the cast, and `getSecret`.
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { bindSecrets, ConfigError, getSecret, MockBackend, Secret, SecretModel, VaultlyError } from '../../lib/index.js';
+import { canary } from '../helpers/canary.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -58,8 +58,8 @@ describe('casts (test_casts.py)', () => {
 
   it('rejects an unparseable boolean with a ConfigError naming the field and path, not the value', async () => {
     // Differs: the original's ValueError says "cannot parse bool" and quotes the value; ours never quotes it.
-    const canary = 'CANARY-' + randomUUID();
-    const config = await castsWith({ '/flag': canary });
+    const secret = canary();
+    const config = await castsWith({ '/flag': secret });
     const error = await rejection(getSecret(config, 'flag'));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toBeInstanceOf(VaultlyError);
@@ -67,7 +67,7 @@ describe('casts (test_casts.py)', () => {
     expect(message).toContain('flag');
     expect(message).toContain('/flag');
     expect(message).toMatch(/boolean/i);
-    expect(message).not.toContain(canary);
+    expect(message).not.toContain(secret);
     expect((error as ConfigError).path).toBe('/flag');
   });
 

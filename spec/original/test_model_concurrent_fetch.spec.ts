@@ -58,8 +58,10 @@ describe('concurrent fetch (test_model_concurrent_fetch.py)', () => {
     const config = await bindSecrets(new App(), { backend });
     await getSecret(config, 'apiKey');
 
-    for (let i = 0; i < 10_000; i++) expect(config.apiKey).toBe('v');
-    for (let i = 0; i < 100; i++) await expect(getSecret(config, 'apiKey')).resolves.toBe('v');
+    let hits = 0;
+    for (let i = 0; i < 10_000; i++) if (config.apiKey === 'v') hits++;
+    for (let i = 0; i < 100; i++) if ((await getSecret(config, 'apiKey')) === 'v') hits++;
+    expect(hits).toBe(10_100);
     expect(backend.calls).toBe(1);
   });
 });

@@ -3,7 +3,6 @@
 // The original's blocking attribute read is `await getSecret(...)` here; its sleep past the ttl is
 // `clock.advance(ms)` on a ManualClock. The synchronous read, which never fetches, is tested too.
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import {
   Backend,
   bindSecrets,
@@ -16,6 +15,7 @@ import {
   type Logger,
 } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { canary } from '../helpers/canary.js';
 
 /** Succeeds until `fail` is set; then rejects with a new TransientError per read. */
 class FlipBackend extends Backend {
@@ -101,22 +101,22 @@ describe('staleOnError (test_model_stale_on_error.py)', () => {
   });
 
   it('logs a warning naming the path, and never the value, when it serves a stale value', async () => {
-    const canary = 'CANARY-' + randomUUID();
-    const backend = new FlipBackend({ '/db/password': canary });
+    const secret = canary();
+    const backend = new FlipBackend({ '/db/password': secret });
     const clock = new ManualClock();
     const logger = new CapturingLogger();
     const config = await bindSecrets(new StaleApp(), { backend, clock, logger });
-    await expect(getSecret(config, 'dbPassword')).resolves.toBe(canary);
+    await expect(getSecret(config, 'dbPassword')).resolves.toBe(secret);
     expect(logger.records).toEqual([]);
     clock.advance(20);
     backend.fail = true;
 
-    await expect(getSecret(config, 'dbPassword')).resolves.toBe(canary);
+    await expect(getSecret(config, 'dbPassword')).resolves.toBe(secret);
     const warnings = logger.records.filter((r) => r.level === 'warn');
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.some((r) => r.message.includes('stale'))).toBe(true);
     expect(JSON.stringify(warnings)).toContain('/db/password');
-    expect(JSON.stringify(logger.records)).not.toContain(canary);
+    expect(JSON.stringify(logger.records)).not.toContain(secret);
   });
 
   it('rejects with the TransientError when staleOnError is off', async () => {

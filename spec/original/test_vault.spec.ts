@@ -5,9 +5,9 @@
 // Error messages differ in wording from hvac's; each test asserts the error class, the path and
 // what the message must name instead.
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { AuthError, SecretNotFoundError, TransientError } from '../../lib/index.js';
 import { VaultBackend, type VaultClient, type VaultRequestOptions } from '../../lib/backends/vault/index.js';
+import { canary } from '../helpers/canary.js';
 
 /** What node-vault rejects with on a non-2xx answer. */
 function apiError(statusCode: number, message: string): Error {
@@ -96,12 +96,12 @@ describe('VaultBackend (test_vault.py)', () => {
     });
 
     it('maps a key missing from the data to SecretNotFoundError naming the key, not the values', async () => {
-      const canary = 'CANARY-' + randomUUID();
-      const { backend } = backendWith({ 'db/creds': { username: canary } });
+      const secret = canary();
+      const { backend } = backendWith({ 'db/creds': { username: secret } });
       const error = await rejection(backend.get('db/creds:password'));
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect((error as Error).message).toMatch(/no key "password"/);
-      expect((error as Error).message).not.toContain(canary);
+      expect((error as Error).message).not.toContain(secret);
     });
 
     it('maps 403 to AuthError', async () => {
@@ -153,12 +153,12 @@ describe('VaultBackend (test_vault.py)', () => {
 
     it('keeps the server-chosen error text out of the message', async () => {
       // Not in the original: the text of Vault's `errors` array never reaches our message.
-      const canary = 'CANARY-' + randomUUID();
+      const secret = canary();
       const { backend, client } = backendWith({ x: { value: 'v' } });
-      client.behavior = apiError(500, canary);
+      client.behavior = apiError(500, secret);
       const error = await rejection(backend.get('x'));
       expect(error).toBeInstanceOf(TransientError);
-      expect((error as Error).message).not.toContain(canary);
+      expect((error as Error).message).not.toContain(secret);
     });
   });
 
