@@ -10,6 +10,11 @@ const SECRET_VALUES = [
   'rotated-password-value',
   'eu-west-1',
   'first-password',
+  'ssm-password-v1',
+  'ssm-password-v2',
+  'ssm-password-v3',
+  '10.0.0.1',
+  'value-of-',
   'second-password',
   'payments-app',
 ];
@@ -22,6 +27,10 @@ describe('npm run demo', () => {
     expect(output).toContain("apiKey: '***'");
     expect(output).toContain('3 secrets not found: /prod/flags, /prod/db/password, /prod/db/pool');
     expect(output).toContain('sync read still serves the last value = true');
+    expect(output).toContain('boot: 1 GetParameters + 1 GetParameter (the version pin)');
+    expect(output).toContain('getBatch of 12 names: 12 values in 2 GetParameters calls');
+    expect(output).toContain('rotated with PutParameter, then refresh(): value changed = true');
+    expect(output).toContain('outage: sync read serves the last value = true; getSecret too = true');
     expect(output).toContain('boot: 3 HTTP reads for 4 fields');
     expect(output).toContain('tokenFactory was called 1 time(s)');
     expect(output).toContain('pinned version differs from latest = true');
