@@ -79,7 +79,8 @@ function plan(
   seen.add(ctor);
   const fields = new Map<string, FieldBinding>();
   for (const spec of getSecretFields(ctor)) {
-    const where = `${ctor.name}.${spec.name}`;
+    // The original labels fields with their description in errors; so do we (never a value).
+    const where = `${ctor.name}.${spec.name}${spec.description === undefined ? '' : ` (${spec.description})`}`;
     let path: string;
     try {
       path = renderTemplate(spec.parts, spec.template, context, where);
