@@ -1,7 +1,6 @@
 import { DEFAULT_BATCH_CONCURRENCY } from '../constants.js';
 import { SecretNotFoundError } from '../errors.js';
-import { linkedController } from '../internal/abort.js';
-import { mapConcurrent } from '../internal/mapConcurrent.js';
+import { mapUntilFailure } from '../internal/mapUntilFailure.js';
 
 /** Options of a single read. */
 export interface BackendGetOptions {
@@ -54,34 +53,16 @@ export abstract class Backend {
   async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
     options.signal?.throwIfAborted();
     const unique = [...new Set(paths)];
-    const { controller, dispose } = linkedController(options.signal);
-    let failure: { error: unknown } | undefined;
-    try {
-      const results = await mapConcurrent(unique, this.batchConcurrency, async (path) => {
-        if (failure !== undefined) throw failure.error;
-        try {
-          return await this.get(path, { signal: controller.signal });
-        } catch (error) {
-          if (!SecretNotFoundError.is(error) && failure === undefined) {
-            failure = { error };
-            controller.abort(error);
-          }
-          throw error;
-        }
-      });
-      if (failure !== undefined) throw failure.error;
-      const values: Record<string, string> = {};
-      const missing: string[] = [];
-      results.forEach((result, i) => {
-        const path = unique[i] as string;
-        if (result.status === 'fulfilled') values[path] = result.value;
-        else missing.push(path);
-      });
-      if (missing.length > 0) throw missingSecrets(missing);
-      return values;
-    } finally {
-      dispose();
-    }
+    const results = await mapUntilFailure(unique, this.batchConcurrency, options.signal, (path, signal) => this.get(path, { signal }));
+    const values: Record<string, string> = {};
+    const missing: string[] = [];
+    results.forEach((result, i) => {
+      const path = unique[i] as string;
+      if (result.status === 'fulfilled') values[path] = result.value;
+      else missing.push(path);
+    });
+    if (missing.length > 0) throw missingSecrets(missing);
+    return values;
   }
 }
 

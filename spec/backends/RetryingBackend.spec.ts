@@ -5,6 +5,7 @@ import { Backend, type BackendBatchOptions, type BackendGetOptions } from '../..
 import { RetryingBackend, type RetryOptions } from '../../lib/backends/RetryingBackend.js';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../lib/errors.js';
 import type { LogFields, Logger } from '../../lib/logging/Logger.js';
+import { withTimerTracking } from '../helpers/timerTracking.js';
 
 /** What one scripted attempt does. */
 type Step =
@@ -87,35 +88,6 @@ function recordingLogger(levels: readonly LogRecord['level'][] = ['warn', 'debug
   return { logger, records };
 }
 
-/** Swaps the global setTimeout/clearTimeout for counting wrappers while `fn` runs. */
-async function withTimerTracking(
-  fn: () => Promise<void>,
-): Promise<{ created: NodeJS.Timeout[]; live: Set<NodeJS.Timeout> }> {
-  const realSet = globalThis.setTimeout;
-  const realClear = globalThis.clearTimeout;
-  const created: NodeJS.Timeout[] = [];
-  const live = new Set<NodeJS.Timeout>();
-  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
-    const timer = realSet(() => {
-      live.delete(timer);
-      callback();
-    }, ms);
-    created.push(timer);
-    live.add(timer);
-    return timer;
-  }) as typeof setTimeout;
-  globalThis.clearTimeout = ((timer: NodeJS.Timeout) => {
-    live.delete(timer);
-    realClear(timer);
-  }) as typeof clearTimeout;
-  try {
-    await fn();
-  } finally {
-    globalThis.setTimeout = realSet;
-    globalThis.clearTimeout = realClear;
-  }
-  return { created, live };
-}
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,8 +6,8 @@ import { DEFAULT_BATCH_CONCURRENCY } from '../../constants.js';
 import { Backend, missingSecrets } from '../Backend.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
-import { linkedController, raceAbort } from '../../internal/abort.js';
-import { mapConcurrent } from '../../internal/mapConcurrent.js';
+import { raceAbort } from '../../internal/abort.js';
+import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
 import { abortableAgent } from './abortableAgent.js';
 import {
   DEFAULT_VAULT_DEFAULT_KEY,
@@ -222,48 +222,37 @@ export class VaultBackend extends Backend {
       else group.names.push(name);
     }
     const list = [...groups.values()];
-    const { controller, dispose } = linkedController(options.signal);
-    // Each read in flight listens to the batch's signal up to three times (the race, the token
-    // renewal and the request cut), all removed when it settles: not a leak.
-    setMaxListeners(Math.max(10, 3 * this.batchConcurrency), controller.signal);
-    let failure: { error: unknown } | undefined;
-    try {
-      const results = await mapConcurrent(list, this.batchConcurrency, async (group) => {
-        if (failure !== undefined) throw failure.error;
+    const results = await mapUntilFailure(
+      list,
+      this.batchConcurrency,
+      options.signal,
+      (group, signal) => {
         const label = group.names.length === 1 ? group.secret.name : group.secret.secretPath;
+        return raceAbort(this.#read(group.secret, label, undefined, signal), signal);
+      },
+      // Each read in flight listens to the batch's signal up to three times (the race, the token
+      // renewal and the request cut), all removed when it settles: not a leak.
+      (signal) => setMaxListeners(Math.max(10, 3 * this.batchConcurrency), signal),
+    );
+    const values: Record<string, string> = {};
+    const missing: string[] = [];
+    const causes: unknown[] = [];
+    results.forEach((result, i) => {
+      const group = list[i] as BatchGroup;
+      for (const name of group.names) {
         try {
-          return await raceAbort(this.#read(group.secret, label, undefined, controller.signal), controller.signal);
+          if (result.status === 'rejected') throw result.reason;
+          values[name.name] = pickField(result.value, name);
         } catch (error) {
-          if (!SecretNotFoundError.is(error) && failure === undefined) {
-            failure = { error };
-            controller.abort(error);
-          }
-          throw error;
+          missing.push(name.name);
+          if (!causes.includes(error)) causes.push(error);
         }
-      });
-      if (failure !== undefined) throw failure.error;
-      const values: Record<string, string> = {};
-      const missing: string[] = [];
-      const causes: unknown[] = [];
-      results.forEach((result, i) => {
-        const group = list[i] as BatchGroup;
-        for (const name of group.names) {
-          try {
-            if (result.status === 'rejected') throw result.reason;
-            values[name.name] = pickField(result.value, name);
-          } catch (error) {
-            missing.push(name.name);
-            if (!causes.includes(error)) causes.push(error);
-          }
-        }
-      });
-      if (missing.length > 0) {
-        throw missingSecrets(missing, causes.length === 1 ? causes[0] : new AggregateError(causes, 'Secrets not found'));
       }
-      return values;
-    } finally {
-      dispose();
+    });
+    if (missing.length > 0) {
+      throw missingSecrets(missing, causes.length === 1 ? causes[0] : new AggregateError(causes, 'Secrets not found'));
     }
+    return values;
   }
 
   /** The secret's data object, reading with a renewed token once if Vault rejects the first. */
