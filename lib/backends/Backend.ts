@@ -54,7 +54,8 @@ export abstract class Backend {
     options.signal?.throwIfAborted();
     const unique = [...new Set(paths)];
     const results = await mapUntilFailure(unique, this.batchConcurrency, options.signal, (path, signal) => this.get(path, { signal }));
-    const values: Record<string, string> = {};
+    // No prototype: a secret named `__proto__` is a plain key.
+    const values = Object.create(null) as Record<string, string>;
     const missing: string[] = [];
     results.forEach((result, i) => {
       const path = unique[i] as string;

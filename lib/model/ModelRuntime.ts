@@ -211,7 +211,8 @@ export class ModelRuntime {
     if (batchResult?.status === 'rejected') note(batchResult.reason);
     else if (batchResult !== undefined) {
       for (const slot of unversioned) {
-        const raw = batchResult.value[slot.path];
+        // Own keys only: a path named like an Object.prototype member must not read the prototype.
+        const raw = Object.hasOwn(batchResult.value, slot.path) ? batchResult.value[slot.path] : undefined;
         if (typeof raw === 'string') values.set(slot, raw);
         else missing.push(slot.path);
       }

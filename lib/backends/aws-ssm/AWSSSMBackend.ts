@@ -128,8 +128,9 @@ export class AWSSSMBackend extends Backend {
     } catch (error) {
       throw mapSsmError(error, context);
     }
-    if (value === undefined) {
-      throw new TransientError(`Reading ${path} failed (SSM GetParameter: the response has no Parameter.Value)`, { path });
+    if (typeof value !== 'string') {
+      // A missing or mistyped Value is a broken answer, not a secret: never cache it.
+      throw new TransientError(`Reading ${path} failed (SSM GetParameter: the response has no string Parameter.Value)`, { path });
     }
     return value;
   }
@@ -223,15 +224,30 @@ function collect(
   for (const result of results) {
     // Every rejection was turned into `failure` above, so only fulfilled results remain here.
     if (result.status !== 'fulfilled') continue;
-    for (const parameter of result.value.Parameters ?? []) {
-      if (parameter.Name !== undefined && parameter.Value !== undefined) returned.set(parameter.Name, parameter.Value);
+    const { Parameters: parameters = [], InvalidParameters: invalidNames = [] } = result.value;
+    if (!Array.isArray(parameters) || !Array.isArray(invalidNames)) {
+      throw new TransientError(`Reading ${label(unique)} failed (SSM GetParameters: malformed response)`);
     }
-    for (const name of result.value.InvalidParameters ?? []) invalid.add(name);
+    for (const parameter of parameters) {
+      if (typeof parameter?.Name !== 'string') continue;
+      if (typeof parameter.Value !== 'string') {
+        throw new TransientError(`Reading ${parameter.Name} failed (SSM GetParameters: the response has no string Value)`, {
+          path: parameter.Name,
+        });
+      }
+      returned.set(parameter.Name, parameter.Value);
+    }
+    for (const name of invalidNames) invalid.add(name);
   }
   // A name SSM neither returned nor listed as invalid is missing all the same.
   const missing = unique.filter((path) => invalid.has(path) || !returned.has(path));
   if (missing.length > 0) throw missingSecrets(missing);
-  const values: Record<string, string> = {};
+  // No prototype: a parameter named `__proto__` is a plain key.
+  const values = Object.create(null) as Record<string, string>;
   for (const path of unique) values[path] = returned.get(path) as string;
   return values;
+}
+
+function label(paths: readonly string[]): string {
+  return paths.length <= 5 ? paths.join(', ') : `${paths.slice(0, 5).join(', ')} and ${paths.length - 5} more`;
 }

@@ -234,7 +234,7 @@ export class VaultBackend extends Backend {
       // renewal and the request cut), all removed when it settles: not a leak.
       (signal) => setMaxListeners(Math.max(10, 3 * this.batchConcurrency), signal),
     );
-    const values: Record<string, string> = {};
+    const values = Object.create(null) as Record<string, string>; // `__proto__` is a plain key
     const missing: string[] = [];
     const causes: unknown[] = [];
     results.forEach((result, i) => {
