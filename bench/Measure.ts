@@ -25,6 +25,8 @@ export interface BenchResults {
   readonly node: string;
   readonly platform: string;
   readonly cpus: number;
+  /** `os.loadavg()` when the run started and ended: other work on the machine skews timings. */
+  readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
   readonly date: string;
   readonly measures: readonly Measure[];
 }

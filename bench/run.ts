@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 import { parseBenchArgs, type BenchConfig } from './BenchConfig.js';
@@ -31,6 +31,7 @@ const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Meas
  */
 async function main(): Promise<void> {
   const bench = parseBenchArgs(process.argv.slice(2));
+  const loadBefore = loadavg();
   const measures: Measure[] = [];
   for (const [label, run] of MEASURES) {
     const start = performance.now();
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,
+    loadAverage: { before: loadBefore, after: loadavg() },
     date: new Date().toISOString(),
     measures,
   };
