@@ -123,6 +123,19 @@ describe('leak canaries through the read paths', () => {
     });
   });
 
+  describe('dispose', () => {
+    it('leaves no value reachable from the model, cast values included', async () => {
+      const { config } = await bind(new DbConfig(), new MockBackend(VALUES));
+      await prefetch(config);
+      expect(config.password).toBe(PASSWORD);
+      dispose(config);
+      // Everything the instance still references (its bound state, nested models), as a heap
+      // walk would find it; masking does not apply to these internals.
+      const held = Reflect.ownKeys(config).map((key) => Object.getOwnPropertyDescriptor(config, key)?.value);
+      expectNoCanary(inspect(held, { depth: 12, maxArrayLength: null, maxStringLength: null }), 'after dispose');
+    });
+  });
+
   describe('prefetch and cast failures', () => {
     it('names every missing path, never a value that was found', async () => {
       const backend = new MockBackend({ '/prod/db/password': PASSWORD });
