@@ -1,4 +1,4 @@
-import { CacheEntry, EntryState } from './CacheEntry.js';
+import { CacheEntry, EntryState, NEVER } from './CacheEntry.js';
 import type { Clock, TimerHandle } from './Clock.js';
 
 /**
@@ -61,7 +61,7 @@ export class CachePartition {
     entry.error = undefined;
     this.#unschedule(entry);
     if (ttl === undefined) {
-      entry.expiresAt = Infinity;
+      entry.expiresAt = NEVER;
       this.#arm();
       return;
     }
@@ -71,7 +71,7 @@ export class CachePartition {
 
   /** Whether a fresh entry is still fresh by the clock (the timer may not have fired yet). */
   isFresh(entry: CacheEntry): boolean {
-    return entry.state === EntryState.Fresh && (entry.expiresAt === Infinity || this.#clock.now() < entry.expiresAt);
+    return entry.state === EntryState.Fresh && (entry.expiresAt === NEVER || this.#clock.now() < entry.expiresAt);
   }
 
   /** Marks one entry expired now, keeping its value for stale reads. */

@@ -1,5 +1,8 @@
 import { CacheEntry } from '../cache/CacheEntry.js';
 import type { SecretFieldSpec } from './metadata.js';
+import type { ModelRuntime } from './ModelRuntime.js';
+
+const EMPTY: FieldBinding[] = [];
 
 /**
  * One resolved cache key of a root model: the path and version every field bound to it reads,
@@ -7,7 +10,8 @@ import type { SecretFieldSpec } from './metadata.js';
  * one cached value.
  */
 export class Slot {
-  readonly fields: FieldBinding[] = [];
+  // Grown from one element: an empty array's first push reserves room for 17.
+  fields: FieldBinding[] = EMPTY;
   /** Smallest positive ttl of its fields (seconds); undefined when none expires. */
   ttl: number | undefined = undefined;
   /** Whether any field caches the value (false when every field has ttl 0). */
@@ -26,7 +30,8 @@ export class Slot {
   ) {}
 
   add(field: FieldBinding): void {
-    this.fields.push(field);
+    if (this.fields === EMPTY) this.fields = [field];
+    else this.fields.push(field);
     const ttl = field.spec.ttl;
     if (ttl === 0) return;
     this.cacheable = true;
@@ -47,9 +52,12 @@ export class FieldBinding {
    */
   readonly entry: CacheEntry;
 
+  /** The runtime that reads it when the hot path cannot; set when the model is bound. */
+  runtime!: ModelRuntime;
+
   constructor(
-    /** `Class.property`, for messages. */
-    readonly label: string,
+    /** The declaring class's name, for messages. */
+    readonly owner: string,
     readonly spec: SecretFieldSpec,
     readonly slot: Slot | undefined,
     /** Why the path could not be resolved (validate: 'none' defers this error to the first read). */
@@ -57,4 +65,15 @@ export class FieldBinding {
   ) {
     this.entry = slot !== undefined && spec.ttl !== 0 ? slot.entry : new CacheEntry(spec.template);
   }
+
+  /** `Class.property (description)`, built only when a message needs it. */
+  get label(): string {
+    return fieldLabel(this.owner, this.spec);
+  }
+}
+
+/** How messages name a field: `Class.property`, with the description when it has one. */
+export function fieldLabel(owner: string, spec: SecretFieldSpec): string {
+  // The original labels fields with their description in errors; so do we (never a value).
+  return `${owner}.${spec.name}${spec.description === undefined ? '' : ` (${spec.description})`}`;
 }

@@ -50,14 +50,14 @@ export class ModelRuntime {
   }
 
   /** Binds a field to the slot of its resolved path (created on first use). */
-  bind(label: string, spec: SecretFieldSpec, path: string): FieldBinding {
+  bind(owner: string, spec: SecretFieldSpec, path: string): FieldBinding {
     const key = spec.version === undefined ? path : `${path}@${spec.version}`;
     let slot = this.slots.get(key);
     if (slot === undefined) {
       slot = new Slot(key, path, spec.version, this.#partition.entry(key));
       this.slots.set(key, slot);
     }
-    const binding = new FieldBinding(label, spec, slot);
+    const binding = new FieldBinding(owner, spec, slot);
     slot.add(binding);
     return binding;
   }

@@ -3,11 +3,11 @@ import type { SecretCache } from '../cache/SecretCache.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging/Logger.js';
-import { FieldBinding } from './FieldBinding.js';
-import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions } from './metadata.js';
+import { FieldBinding, fieldLabel } from './FieldBinding.js';
+import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions, type SecretFieldSpec } from './metadata.js';
 import { ModelRuntime } from './ModelRuntime.js';
 import type { ModelState } from './ModelState.js';
-import { kState } from './symbols.js';
+import { kBindings, kState } from './symbols.js';
 import { renderTemplate } from './template.js';
 
 /** What a root model is bound to. */
@@ -79,19 +79,18 @@ function plan(
   seen.add(ctor);
   const fields = new Map<string, FieldBinding>();
   for (const spec of getSecretFields(ctor)) {
-    // The original labels fields with their description in errors; so do we (never a value).
-    const where = `${ctor.name}.${spec.name}${spec.description === undefined ? '' : ` (${spec.description})`}`;
+    const where = fieldLabel(ctor.name, spec);
     let path: string;
     try {
       path = renderTemplate(spec.parts, spec.template, context, where);
     } catch (error) {
       if (validate !== ValidateMode.None) throw error;
-      const broken = new FieldBinding(where, spec, undefined, error);
+      const broken = new FieldBinding(ctor.name, spec, undefined, error);
       runtime.broken.push(broken);
       fields.set(spec.name, broken);
       continue;
     }
-    fields.set(spec.name, runtime.bind(where, spec, path));
+    fields.set(spec.name, runtime.bind(ctor.name, spec, path));
   }
   const children: [string, object][] = [];
   planned.push({ instance, fields, children });
@@ -104,17 +103,44 @@ function plan(
 }
 
 function apply(instance: object, runtime: ModelRuntime, fields: Map<string, FieldBinding>, root: boolean): void {
-  for (const [name, binding] of fields) {
-    Object.defineProperty(instance, name, {
-      // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSync.
-      get: () => (binding.entry.state === 1 ? binding.value : runtime.readSync(binding)),
-      set: () => {
-        throw new ConfigError(`${binding.label}: secret fields are read-only; rotate the secret and call refresh()`);
-      },
-      enumerable: false,
-      configurable: true,
-    });
-  }
+  const ctor = instance.constructor;
+  const specs = getSecretFields(ctor);
+  const bindings = specs.map((spec) => {
+    const binding = fields.get(spec.name) as FieldBinding;
+    binding.runtime = runtime;
+    return binding;
+  });
+  Object.defineProperty(instance, kBindings, { value: bindings, enumerable: false, configurable: false, writable: false });
+  const accessors = accessorsOf(ctor, specs);
+  specs.forEach((spec, i) => Object.defineProperty(instance, spec.name, accessors[i] as PropertyDescriptor));
   const state: ModelState = { runtime, fields, root };
   Object.defineProperty(instance, kState, { value: state, enumerable: false, configurable: false, writable: false });
 }
+
+type Bound = { [kBindings]: readonly FieldBinding[] };
+
+/**
+ * The accessor of each secret field, made once per class and shared by its instances: every
+ * instance then gets the same hidden class (per-instance closures pushed the second instance of a
+ * class into V8's slow dictionary mode, and kept its getter from being inlined).
+ */
+function accessorsOf(ctor: Function, specs: readonly SecretFieldSpec[]): PropertyDescriptor[] {
+  const cached = Reflect.getOwnMetadata(ACCESSORS, ctor) as PropertyDescriptor[] | undefined;
+  if (cached !== undefined && cached.length === specs.length) return cached;
+  const accessors = specs.map((spec, i): PropertyDescriptor => ({
+    // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSync.
+    get(this: Bound) {
+      const binding = this[kBindings][i] as FieldBinding;
+      return binding.entry.state === 1 ? binding.value : binding.runtime.readSync(binding);
+    },
+    set() {
+      throw new ConfigError(`${fieldLabel(ctor.name, spec)}: secret fields are read-only; rotate the secret and call refresh()`);
+    },
+    enumerable: false,
+    configurable: true,
+  }));
+  Reflect.defineMetadata(ACCESSORS, accessors, ctor);
+  return accessors;
+}
+
+const ACCESSORS = 'vaultly:accessors';
