@@ -142,6 +142,8 @@ export class ModelRuntime {
     if (this.disposed) return;
     this.#abort.abort(new ConfigError(`${this.#name}: the model was disposed`));
     this.#partition.dispose();
+    // Drop the cast values too: a disposed model keeps no secret reachable.
+    for (const slot of this.slots.values()) for (const field of slot.fields) field.value = undefined;
   }
 
   #assertLive(label: string): void {
