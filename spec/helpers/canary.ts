@@ -128,13 +128,27 @@ export interface LeakDetectorOptions {
   passThrough?: boolean;
 }
 
-const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const;
-type ConsoleMethod = (typeof CONSOLE_METHODS)[number];
 type Write = typeof process.stdout.write;
+
+/** One entry of jest's BufferedConsole (the console of a test file run by a worker). */
+interface ConsoleEntry {
+  readonly type: string;
+  readonly message: string;
+}
+
+/** The buffer jest's console keeps, when it keeps one (a CustomConsole writes to the streams). */
+function consoleBuffer(): ConsoleEntry[] | undefined {
+  const buffered = console as unknown as { getBuffer?: () => ConsoleEntry[] | undefined; _buffer?: ConsoleEntry[] };
+  return buffered.getBuffer?.() ?? buffered._buffer;
+}
 
 /**
  * Captures what a test prints (`console.*`, `process.stdout.write`, `process.stderr.write`) and
  * whatever the test hands to {@link LeakDetector.capture}, and reports any canary in it.
+ *
+ * The console itself is not wrapped, so that jest still shows where each message came from:
+ * jest's buffered console is read back on `restore()`, and its verbose console writes to the
+ * streams, which are wrapped.
  *
  * @example
  * ```ts
@@ -149,6 +163,7 @@ export class LeakDetector {
   readonly #passThrough: boolean;
   readonly #hits: CanaryHit[] = [];
   #restore: (() => void)[] = [];
+  #consoleStart = 0;
 
   constructor(options: LeakDetectorOptions = {}) {
     this.#passThrough = options.passThrough ?? true;
@@ -157,12 +172,13 @@ export class LeakDetector {
   /** Starts capturing console and stream output. */
   install(): void {
     if (this.#restore.length > 0) return;
-    for (const method of CONSOLE_METHODS) this.#wrapConsole(method);
+    this.#consoleStart = consoleBuffer()?.length ?? 0;
     this.#wrapStream('stdout', process.stdout);
     this.#wrapStream('stderr', process.stderr);
+    this.#restore.push(() => this.#readConsole());
   }
 
-  /** Puts the console and streams back as they were. */
+  /** Puts the streams back as they were and collects what the console buffered meanwhile. */
   restore(): void {
     for (const undo of this.#restore.splice(0).reverse()) undo();
   }
@@ -183,16 +199,11 @@ export class LeakDetector {
     if (hits.length > 0) throw new LeakError(hits);
   }
 
-  #wrapConsole(method: ConsoleMethod): void {
-    const target = console as unknown as Record<ConsoleMethod, (...args: unknown[]) => void>;
-    const original = target[method];
-    target[method] = (...args: unknown[]): void => {
-      this.capture(`console.${method}`, args);
-      if (this.#passThrough) original.apply(console, args);
-    };
-    this.#restore.push(() => {
-      target[method] = original;
-    });
+  #readConsole(): void {
+    const buffer = consoleBuffer();
+    if (buffer === undefined) return;
+    for (const entry of buffer.slice(this.#consoleStart)) this.capture(`console.${entry.type}`, entry.message);
+    if (!this.#passThrough) buffer.splice(this.#consoleStart);
   }
 
   #wrapStream(name: 'stdout' | 'stderr', stream: NodeJS.WriteStream): void {

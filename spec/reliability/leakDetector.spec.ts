@@ -88,8 +88,11 @@ describe('leak canaries', () => {
         }
         const error = thrownBy(() => detector.check());
         expect(error).toBeInstanceOf(LeakError);
-        expect((error as LeakError).hits.map((h) => h.source)).toEqual([`console.${method}`]);
-        expect((error as Error).message).toContain(`console.${method}`);
+        const hits = (error as LeakError).hits;
+        expect(hits.length).toBeGreaterThanOrEqual(1);
+        // jest's buffered console (workers) is read back; its verbose one writes to the streams.
+        for (const hit of hits) expect([`console.${method}`, 'stdout', 'stderr']).toContain(hit.source);
+        expect(hits.some((hit) => hit.canary.includes(`-${method}-`))).toBe(true);
       }
     });
 
@@ -107,15 +110,15 @@ describe('leak canaries', () => {
       expect(() => detector.check()).not.toThrow(); // check() starts over
     });
 
-    it('passes clean output and restores console and streams as they were', () => {
+    it('passes clean output, leaves the console itself alone and restores the streams', () => {
       const log = console.log;
       const write = process.stdout.write;
       const detector = quiet();
       detector.install();
-      expect(console.log).not.toBe(log);
+      expect(console.log).toBe(log); // so that jest still shows where a message came from
+      expect(process.stdout.write).not.toBe(write);
       console.log(inspect({ password: '***' }));
       detector.restore();
-      expect(console.log).toBe(log);
       expect(process.stdout.write).toBe(write);
       expect(() => detector.check()).not.toThrow();
     });
