@@ -21,6 +21,8 @@ export class Slot {
   /** Sequence number of the last fetch started, and of the newest one whose value was stored. */
   started = 0;
   committed = 0;
+  /** Fetches still in flight, by sequence number; made on the first fetch. */
+  pending: Map<number, Promise<string>> | undefined = undefined;
 
   constructor(
     readonly key: string,

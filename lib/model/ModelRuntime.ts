@@ -172,7 +172,7 @@ export class ModelRuntime {
           throw error;
         },
       );
-    track(entry, promise);
+    track(slot, sequence, promise);
     return promise;
   }
 
@@ -183,8 +183,9 @@ export class ModelRuntime {
       if (slot.entry.inflight !== undefined) joined.push(slot.entry.inflight);
       else fresh.push(slot);
     }
-    const work = this.#fetchAndCommit(fresh, fresh.map((slot) => ++slot.started));
-    for (const slot of fresh) track(slot.entry, work.then((values) => values.get(slot) as string));
+    const sequences = fresh.map((slot) => ++slot.started);
+    const work = this.#fetchAndCommit(fresh, sequences);
+    fresh.forEach((slot, i) => track(slot, sequences[i] as number, work.then((values) => values.get(slot) as string)));
     return raceAbort(Promise.all([work, ...joined]).then(noop), signal);
   }
 
@@ -227,7 +228,9 @@ export class ModelRuntime {
 
     const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
     if (error !== undefined) {
-      for (const slot of slots) slot.entry.error = error;
+      // A missing secret marks only its own slots; any other failure marks the whole batch.
+      const missed = new Set(missing);
+      for (const slot of slots) if (failure !== undefined || missed.has(slot.key)) slot.entry.error = error;
       throw error;
     }
     this.#commit(
@@ -286,13 +289,30 @@ export class ModelRuntime {
   }
 }
 
-/** Records `promise` as the entry's in-flight fetch until it settles; marks it handled. */
-function track(entry: Slot['entry'], promise: Promise<string>): void {
+/**
+ * Records `promise` as the slot's in-flight fetch until it settles (marking it handled). When a
+ * newer forced fetch settles first, readers go back to joining an older one that is still pending
+ * and whose answer can still be stored, rather than starting another fetch.
+ */
+function track(slot: Slot, sequence: number, promise: Promise<string>): void {
+  const entry = slot.entry;
   entry.inflight = promise;
-  const clear = (): void => {
-    if (entry.inflight === promise) entry.inflight = undefined;
+  const pendingFetches = (slot.pending ??= new Map());
+  pendingFetches.set(sequence, promise);
+  const settle = (): void => {
+    pendingFetches.delete(sequence);
+    if (entry.inflight !== promise) return;
+    let next: Promise<string> | undefined;
+    let newest = slot.committed;
+    for (const [pendingSequence, pending] of pendingFetches) {
+      if (pendingSequence > newest) {
+        newest = pendingSequence;
+        next = pending;
+      }
+    }
+    entry.inflight = next;
   };
-  promise.then(clear, clear);
+  promise.then(settle, settle);
 }
 
 function errorName(error: unknown): string {
