@@ -6,6 +6,7 @@ import { RetryingBackend, type RetryOptions } from '../../lib/backends/RetryingB
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../lib/errors.js';
 import type { LogFields, Logger } from '../../lib/logging/Logger.js';
 import { withTimerTracking } from '../helpers/timerTracking.js';
+import { rejection } from '../helpers/outcomes.js';
 
 /** What one scripted attempt does. */
 type Step =
@@ -91,16 +92,6 @@ function recordingLogger(levels: readonly LogRecord['level'][] = ['warn', 'debug
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Settles `promise` and hands back what it rejected with (failing if it resolved). */
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 /** Fast, deterministic options; a test overrides what it is about. */
 function fast(overrides: RetryOptions = {}): RetryOptions & { sleeps: number[] } {
   const time = fakeTime();
@@ -179,7 +170,7 @@ describe(RetryingBackend.name, () => {
       const errors = [transient(1), transient(2), transient(3), transient(4)];
       const inner = new ScriptedBackend(errors.map((error) => ({ error })));
       const options = fast({ maxAttempts: 3 });
-      const error = await rejectionOf(new RetryingBackend(inner, options).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, options).get('/app/key'));
       expect(error).toBe(errors[2]);
       expect(inner.calls).toHaveLength(3);
       expect(options.sleeps).toHaveLength(2);
@@ -202,7 +193,7 @@ describe(RetryingBackend.name, () => {
       const inner = new ScriptedBackend([{ error: thrown }, { value: 'v' }]);
       const { logger, records } = recordingLogger();
       const options = fast({ logger });
-      const error = await rejectionOf(new RetryingBackend(inner, options).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, options).get('/app/key'));
       expect(error).toBe(thrown);
       expect(inner.calls).toHaveLength(1);
       expect(options.sleeps).toHaveLength(0);
@@ -218,7 +209,7 @@ describe(RetryingBackend.name, () => {
         return error instanceof Error && error.message.startsWith('ECONNRESET');
       };
       const backend = new RetryingBackend(inner, fast({ maxAttempts: 2, isRetryable }));
-      const error = await rejectionOf(backend.get('/app/key'));
+      const error = await rejection(backend.get('/app/key'));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).cause).toBe(foreign[1]);
       expect((error as TransientError).path).toBe('/app/key');
@@ -230,7 +221,7 @@ describe(RetryingBackend.name, () => {
 
     it('lets a custom isRetryable refuse a TransientError', async () => {
       const inner = new ScriptedBackend([{ error: transient() }, { value: 'v' }]);
-      const error = await rejectionOf(new RetryingBackend(inner, fast({ isRetryable: () => false })).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, fast({ isRetryable: () => false })).get('/app/key'));
       expect(TransientError.is(error)).toBe(true);
       expect(inner.calls).toHaveLength(1);
     });
@@ -242,7 +233,7 @@ describe(RetryingBackend.name, () => {
       const isRetryable = (): boolean => {
         throw new RangeError('predicate bug');
       };
-      const error = await rejectionOf(new RetryingBackend(inner, fast({ isRetryable, logger })).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, fast({ isRetryable, logger })).get('/app/key'));
       expect(error).toBe(first);
       expect(inner.calls).toHaveLength(1);
       expect(records).toEqual([
@@ -258,7 +249,7 @@ describe(RetryingBackend.name, () => {
       const inner = new ScriptedBackend([{ value: 'v' }]);
       const reason = new Error('shutting down');
       const signal = AbortSignal.abort(reason);
-      const error = await rejectionOf(new RetryingBackend(inner, fast()).get('/app/key', { signal }));
+      const error = await rejection(new RetryingBackend(inner, fast()).get('/app/key', { signal }));
       expect(error).toBe(reason);
       expect(inner.calls).toHaveLength(0);
     });
@@ -342,7 +333,7 @@ describe(RetryingBackend.name, () => {
       async (bad) => {
         const first = transient();
         const inner = new ScriptedBackend([{ error: first }, { value: 'v' }]);
-        const error = await rejectionOf(new RetryingBackend(inner, fast({ backoff: () => bad })).get('/app/key'));
+        const error = await rejection(new RetryingBackend(inner, fast({ backoff: () => bad })).get('/app/key'));
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).message).toContain('options.backoff');
         expect((error as ConfigError).cause).toBe(first);
@@ -357,7 +348,7 @@ describe(RetryingBackend.name, () => {
       const backoff = (): number => {
         throw bug;
       };
-      const error = await rejectionOf(new RetryingBackend(inner, fast({ backoff })).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, fast({ backoff })).get('/app/key'));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).message).toContain('options.backoff');
       expect((error as ConfigError).cause).toBe(bug);
@@ -368,7 +359,7 @@ describe(RetryingBackend.name, () => {
       const inner = new ScriptedBackend([...errors.map((error) => ({ error })), { value: 'v' }]);
       const retried: number[] = [];
       const options = fast({ maxAttempts: 5, baseDelay: 0.4, totalTimeout: 1, onRetry: (n) => retried.push(n) });
-      const error = await rejectionOf(new RetryingBackend(inner, options).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, options).get('/app/key'));
       // After attempt 1 at t=0: sleep 0.4 s. After attempt 2 at t=0.4 s: 0.8 s more would end at 1.2 s.
       expect(error).toBe(errors[1]);
       expect(options.sleeps).toEqual([400]);
@@ -419,7 +410,7 @@ describe(RetryingBackend.name, () => {
     it('rejects with the error as the inner gave it, when retries are exhausted', async () => {
       const last = new TransientError('5xx', { path: '/b' });
       const inner = new ScriptedBackend([{ error: transient() }, { error: last }]);
-      const error = await rejectionOf(new RetryingBackend(inner, fast({ maxAttempts: 2 })).getBatch(['/a', '/b']));
+      const error = await rejection(new RetryingBackend(inner, fast({ maxAttempts: 2 })).getBatch(['/a', '/b']));
       expect(error).toBe(last);
       expect(inner.batchCalls).toHaveLength(2);
     });
@@ -427,7 +418,7 @@ describe(RetryingBackend.name, () => {
     it('does not retry a SecretNotFoundError naming the missing paths', async () => {
       const missing = new SecretNotFoundError('2 secrets not found: /a, /b', { paths: ['/a', '/b'] });
       const inner = new ScriptedBackend([{ error: missing }, { value: 'v' }]);
-      const error = await rejectionOf(new RetryingBackend(inner, fast()).getBatch(['/a', '/b']));
+      const error = await rejection(new RetryingBackend(inner, fast()).getBatch(['/a', '/b']));
       expect(error).toBe(missing);
       expect(inner.batchCalls).toHaveLength(1);
     });
@@ -437,7 +428,7 @@ describe(RetryingBackend.name, () => {
     it('cuts off an attempt that never settles and ignores its signal, with a TransientError', async () => {
       const inner = new ScriptedBackend([{ hang: true }]);
       const started = performance.now();
-      const error = await rejectionOf(new RetryingBackend(inner, { totalTimeout: 0.1 }).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, { totalTimeout: 0.1 }).get('/app/key'));
       const elapsed = performance.now() - started;
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).path).toBe('/app/key');
@@ -455,7 +446,7 @@ describe(RetryingBackend.name, () => {
       const first = transient();
       const inner = new ScriptedBackend([{ error: first }, { hang: true }]);
       const backend = new RetryingBackend(inner, { totalTimeout: 0.05, backoff: () => 0 });
-      const error = await rejectionOf(backend.get('/app/key'));
+      const error = await rejection(backend.get('/app/key'));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).cause).toBe(first);
       expect(inner.calls).toHaveLength(2);
@@ -464,7 +455,7 @@ describe(RetryingBackend.name, () => {
 
     it('cuts off a getBatch that never settles, naming the paths', async () => {
       const inner = new ScriptedBackend([{ hang: true }]);
-      const error = await rejectionOf(new RetryingBackend(inner, { totalTimeout: 0.03 }).getBatch(['/a', '/b']));
+      const error = await rejection(new RetryingBackend(inner, { totalTimeout: 0.03 }).getBatch(['/a', '/b']));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).message).toContain('/a, /b');
       expect((error as TransientError).path).toBeUndefined();
@@ -487,7 +478,7 @@ describe(RetryingBackend.name, () => {
         backoff: () => 0.01,
         sleep: () => new Promise(() => undefined),
       };
-      const error = await rejectionOf(new RetryingBackend(inner, options).get('/app/key'));
+      const error = await rejection(new RetryingBackend(inner, options).get('/app/key'));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).message).toContain('Timed out');
       expect(inner.calls).toHaveLength(1);
@@ -516,7 +507,7 @@ describe(RetryingBackend.name, () => {
       await wait(5);
       controller.abort(reason);
       const started = performance.now();
-      const error = await rejectionOf(pending);
+      const error = await rejection(pending);
       expect(error).toBe(reason);
       expect(performance.now() - started).toBeLessThan(1000);
       expect(inner.calls).toHaveLength(1);
@@ -535,7 +526,7 @@ describe(RetryingBackend.name, () => {
       };
       const started = performance.now();
       const backend = new RetryingBackend(inner, options);
-      const error = await rejectionOf(backend.get('/app/key', { signal: controller.signal }));
+      const error = await rejection(backend.get('/app/key', { signal: controller.signal }));
       expect(error).toBe(reason);
       expect(performance.now() - started).toBeLessThan(1000); // the sleep was 5 s
       expect(inner.calls).toHaveLength(1);
@@ -547,7 +538,7 @@ describe(RetryingBackend.name, () => {
       const inner = new ScriptedBackend([{ error: transient() }, { value: 'v' }]);
       inner.onCall = () => controller.abort(reason);
       const backend = new RetryingBackend(inner, fast());
-      const error = await rejectionOf(backend.get('/app/key', { signal: controller.signal }));
+      const error = await rejection(backend.get('/app/key', { signal: controller.signal }));
       expect(error).toBe(reason);
       expect(inner.calls).toHaveLength(1);
     });
@@ -646,7 +637,7 @@ describe(RetryingBackend.name, () => {
       const leaky = new Error(`cannot parse ${canary}`);
       const inner2 = new ScriptedBackend([{ error: leaky }, { error: leaky }]);
       const wrapping = new RetryingBackend(inner2, fast({ logger, isRetryable: () => true, maxAttempts: 2 }));
-      const error = await rejectionOf(wrapping.get('/app/key'));
+      const error = await rejection(wrapping.get('/app/key'));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).cause).toBe(leaky);
 
@@ -657,7 +648,7 @@ describe(RetryingBackend.name, () => {
         backoff: () => 0,
         logger,
       });
-      const deadline = await rejectionOf(timing.get('/app/key'));
+      const deadline = await rejection(timing.get('/app/key'));
 
       expect(records.length).toBeGreaterThanOrEqual(4);
       expect(inspect(records, { depth: null })).not.toContain(canary);

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { AuthError, SecretNotFoundError, TransientError } from '../../lib/index.js';
 import { AWSSSMBackend } from '../../lib/backends/aws-ssm/index.js';
+import { rejection } from '../helpers/outcomes.js';
 
 /** What the SDK rejects with for an SSM error code. */
 function sdkError(name: string, status = 400): Error {
@@ -51,15 +52,6 @@ class FakeSsm {
 
 function backendOn(fake: FakeSsm): AWSSSMBackend {
   return new AWSSSMBackend({ client: fake as unknown as SSMClient });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('AWSSSMBackend (test_aws_ssm.py)', () => {

@@ -4,15 +4,7 @@
 import 'reflect-metadata';
 import { bindSecrets, ConfigError, getSecret, MockBackend, Secret, SecretModel, VaultlyError } from '../../lib/index.js';
 import { canary } from '../helpers/canary.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../helpers/outcomes.js';
 
 @SecretModel()
 class Casts {

@@ -3,15 +3,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { EnvBackend, SecretNotFoundError } from '../../lib/index.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../helpers/outcomes.js';
 
 describe('EnvBackend (test_env.py)', () => {
   it('reads /db/password from DB_PASSWORD', async () => {

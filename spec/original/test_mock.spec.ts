@@ -2,15 +2,7 @@
 import 'reflect-metadata';
 import { SecretNotFoundError } from '../../lib/index.js';
 import { MockBackend } from '../../lib/testing/MockBackend.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../helpers/outcomes.js';
 
 describe('MockBackend (test_mock.py)', () => {
   it('returns the value of a known path', async () => {

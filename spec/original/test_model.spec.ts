@@ -22,24 +22,7 @@ import {
   type BindSecretsOptions,
 } from '../../lib/index.js';
 import { canary } from '../helpers/canary.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { rejection, thrown } from '../helpers/outcomes.js';
 
 /** The error and its causes, outermost first. */
 function causeChain(error: unknown): unknown[] {

@@ -3,24 +3,7 @@
 // MissingContextVariableError, never an opaque error.
 import 'reflect-metadata';
 import { bindSecrets, getSecret, MissingContextVariableError, MockBackend, Secret, SecretModel } from '../../lib/index.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { rejection, thrown } from '../helpers/outcomes.js';
 
 describe('path edge cases (test_model_path_edge_cases.py)', () => {
   it('passes escaped braces through as literal braces', async () => {

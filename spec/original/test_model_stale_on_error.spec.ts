@@ -16,6 +16,7 @@ import {
 } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { canary } from '../helpers/canary.js';
+import { rejection, thrown } from '../helpers/outcomes.js';
 
 /** Succeeds until `fail` is set; then rejects with a new TransientError per read. */
 class FlipBackend extends Backend {
@@ -63,24 +64,6 @@ class StrictApp {
 }
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('staleOnError (test_model_stale_on_error.py)', () => {
   it('returns the expired cached value when the backend fails transiently', async () => {

@@ -3,6 +3,7 @@
 // `sleep(ms, signal)`, `random()` and `now()` (milliseconds). Delays are recorded in seconds.
 import 'reflect-metadata';
 import { AuthError, Backend, RetryingBackend, SecretNotFoundError, TransientError } from '../../lib/index.js';
+import { rejection } from '../helpers/outcomes.js';
 
 type ErrorClass = new (message: string, options?: { path?: string }) => Error;
 
@@ -40,15 +41,6 @@ function capturingSleep(): { delays: number[]; sleep: (ms: number) => Promise<vo
       return Promise.resolve();
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('RetryingBackend (test_retrying.py)', () => {

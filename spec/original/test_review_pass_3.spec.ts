@@ -18,15 +18,7 @@ import {
 } from '../../lib/index.js';
 import { MockBackend as TestingMockBackend } from '../../lib/testing/MockBackend.js';
 import { canary } from '../helpers/canary.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../helpers/outcomes.js';
 
 describe('copying a model (test_review_pass_3.py #1)', () => {
   // Differs: the original makes copy.copy, copy.deepcopy and model_copy raise NotImplementedError;

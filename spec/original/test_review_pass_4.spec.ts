@@ -22,15 +22,7 @@ import {
 import { VaultBackend, type VaultClient } from '../../lib/backends/vault/index.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { canary } from '../helpers/canary.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
+import { rejection } from '../helpers/outcomes.js';
 
 describe('serialising a model (test_review_pass_4.py A)', () => {
   // Differs: the original makes pickle.dumps raise NotImplementedError; ours serialises with every

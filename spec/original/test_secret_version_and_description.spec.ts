@@ -13,24 +13,7 @@ import {
   SecretModel,
 } from '../../lib/index.js';
 import { getSecretFields } from '../../lib/model/metadata.js';
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { rejection, thrown } from '../helpers/outcomes.js';
 
 describe('the spec record (test_secret_version_and_description.py)', () => {
   it('records version and description', () => {

@@ -16,17 +16,9 @@ import {
   vaultlyModule,
 } from '../../lib/index.js';
 import { canary } from '../helpers/canary.js';
+import { rejection } from '../helpers/outcomes.js';
 
 const STAGE = Symbol('stage');
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** The error and its causes, outermost first (inversify wraps errors thrown by @postConstruct). */
 function causeChain(error: unknown): unknown[] {

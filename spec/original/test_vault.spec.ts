@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { AuthError, SecretNotFoundError, TransientError } from '../../lib/index.js';
 import { VaultBackend, type VaultClient, type VaultRequestOptions } from '../../lib/backends/vault/index.js';
 import { canary } from '../helpers/canary.js';
+import { rejection } from '../helpers/outcomes.js';
 
 /** What node-vault rejects with on a non-2xx answer. */
 function apiError(statusCode: number, message: string): Error {
@@ -43,15 +44,6 @@ class FakeClient implements VaultClient {
 function backendWith(store: Record<string, Record<string, unknown>> = {}, options: { mountPoint?: string; defaultKey?: string } = {}) {
   const client = new FakeClient(store);
   return { client, backend: new VaultBackend({ client, ...options }) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('VaultBackend (test_vault.py)', () => {

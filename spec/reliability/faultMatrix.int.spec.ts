@@ -20,7 +20,8 @@ import type { SsmServer, VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { stateOf } from '../../lib/model/ModelState.js';
 import { canary, canaryLogger, expectNoCanary } from '../helpers/canary.js';
-import { fakeCredentials, rejectionOf } from '../testing/ssm/ssmTestClient.js';
+import { fakeCredentials } from '../testing/ssm/ssmTestClient.js';
+import { rejection } from '../helpers/outcomes.js';
 
 // The fault matrix: model → RetryingBackend → real SDK client / node-vault → loopback server.
 // For every fault and both staleOnError settings, one read after the cached values expired must

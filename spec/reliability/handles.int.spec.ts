@@ -18,7 +18,8 @@ import {
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { ManualClock, MockBackend, startSsmServer, startVaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
-import { fakeCredentials, rejectionOf, waitFor } from '../testing/ssm/ssmTestClient.js';
+import { fakeCredentials, waitFor } from '../testing/ssm/ssmTestClient.js';
+import { rejection } from '../helpers/outcomes.js';
 
 // After dispose, container deactivation or unbindAll, nothing may be left running: no timer
 // (unref'd ones included, which process.getActiveResourcesInfo() does not list), no socket, no
@@ -114,7 +115,7 @@ describe('handles left after shutdown', () => {
         const config = await bindSecrets(new AppConfig(), { backend, clock });
         server.faults.hangNext();
         clock.advance(60_000); // apiKey expires
-        const waiting = rejectionOf(getSecret(config, 'apiKey'));
+        const waiting = rejection(getSecret(config, 'apiKey'));
         await waitFor(() => server.requestCount('GetParameter') === 1);
         expect(timers.live()).toBeGreaterThan(0); // the retry deadline, the SDK's request timeout
         dispose(config);

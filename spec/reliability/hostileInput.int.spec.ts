@@ -19,7 +19,8 @@ import { startSsmServer, startVaultServer } from 'vaultly/testing';
 import type { SsmServer, VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { canary, expectNoCanary } from '../helpers/canary.js';
-import { fakeCredentials, rejectionOf } from '../testing/ssm/ssmTestClient.js';
+import { fakeCredentials } from '../testing/ssm/ssmTestClient.js';
+import { rejection } from '../helpers/outcomes.js';
 
 // Malformed answers from the servers, through the real clients and a model: each must reject with
 // a TransientError naming the path, leave a never-loaded field unloaded and a loaded one as it was,
@@ -41,7 +42,7 @@ async function expectCleanFailure<T extends object>(
 ): Promise<void> {
   // Never loaded: the failed fetch leaves nothing behind.
   arm();
-  const first = await rejectionOf(prefetch(config));
+  const first = await rejection(prefetch(config));
   // A malformed answer may pass (a proxy, a partial write): transient, so retried and served stale.
   expect(first).toBeInstanceOf(TransientError);
   expect((first as Error).message).toContain(path);
@@ -52,7 +53,7 @@ async function expectCleanFailure<T extends object>(
   await prefetch(config);
   expect(config[field]).toEqual(good);
   arm();
-  const second = await rejectionOf(refresh(config, field));
+  const second = await rejection(refresh(config, field));
   expect(second).toBeInstanceOf(TransientError);
   expect((second as Error).message).toContain(path);
   expect(config[field]).toEqual(good);
@@ -97,7 +98,7 @@ describe('malformed SSM answers', () => {
     ['whose Parameter is missing', () => server.faults.malformNext(1, '{}')],
   ])('a GetParameter answer %s rejects with a TransientError naming the path', async (_, arm) => {
     arm();
-    const error = await rejectionOf(ssm.get('/prod/db/password'));
+    const error = await rejection(ssm.get('/prod/db/password'));
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).path).toBe('/prod/db/password');
     expectNoCanary(error, 'malformed GetParameter');
@@ -111,7 +112,7 @@ describe('malformed SSM answers', () => {
     const pinned = await bindSecrets(new Pinned(), { backend: ssm as Backend });
     try {
       server.faults.malformNext(1, '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":42}}');
-      const error = await rejectionOf(getSecret(pinned, 'password'));
+      const error = await rejection(getSecret(pinned, 'password'));
       expect(error).toBeInstanceOf(TransientError);
       expect(() => pinned.password).toThrow(SecretNotLoadedError);
       expect(await getSecret(pinned, 'password')).toBe('pw');
@@ -189,12 +190,12 @@ describe('malformed Vault answers', () => {
     const backend = new VaultBackend({ url: raw.endpoint, token: 't' });
     const config = await bindSecrets(new VaultConfig(), { backend });
     try {
-      const error = await rejectionOf(prefetch(config));
+      const error = await rejection(prefetch(config));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as Error).message).toContain('prod/db');
       expectNoCanary(error, 'malformed Vault answer');
       expect(() => config.password).toThrow(SecretNotLoadedError);
-      const single = await rejectionOf(backend.get('prod/db:password'));
+      const single = await rejection(backend.get('prod/db:password'));
       expect(single).toBeInstanceOf(TransientError);
       expect((single as TransientError).path).toBe('prod/db:password');
     } finally {

@@ -17,21 +17,11 @@ import {
 import type { Transform } from 'vaultly';
 import { MockBackend } from 'vaultly/testing';
 import { canary, expectNoCanary } from '../helpers/canary.js';
-import { rejectionOf } from '../testing/ssm/ssmTestClient.js';
+import { rejection, thrown } from '../helpers/outcomes.js';
 
 // Hostile input: context values and templates that would aim a read elsewhere, over-long and
 // binary paths, huge values, JSON built to pollute prototypes, and every kind of cast failure.
 // Each must end in a clear error naming field and path, cache nothing half-done, and not crash.
-
-/** What `fn` threw (fails when it did not throw). */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('hostile input', () => {
   const bound: object[] = [];
@@ -66,7 +56,7 @@ describe('hostile input', () => {
 
     it.each(refused)('refuses %s at bind time, naming field, variable and template, before any read', async (_, value, reason) => {
       const backend = new MockBackend({ '/tenants/acme/db/password': 'pw' });
-      const error = await rejectionOf(bindSecrets(new Tenant(value), { backend }));
+      const error = await rejection(bindSecrets(new Tenant(value), { backend }));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(reason);
       expect((error as Error).message).toContain('Tenant.password');
@@ -97,7 +87,7 @@ describe('hostile input', () => {
         return;
       }
       bound.push(config);
-      const error = await rejectionOf(prefetch(config));
+      const error = await rejection(prefetch(config));
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect(backend.calls).toHaveLength(1);
       expect(() => config.password).toThrow(SecretNotLoadedError);
@@ -123,7 +113,7 @@ describe('hostile input', () => {
       ['4 KB of text', `/${'a'.repeat(4096)}`, /longer than 2048/],
       ['nothing but spaces', '   ', /empty/],
     ])('refuses %s when the class is defined, naming class and property', (_, template, reason) => {
-      const error = thrownBy(define(template));
+      const error = thrown(define(template));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(reason);
       expect((error as Error).message).toContain('Hostile.value');
@@ -140,7 +130,7 @@ describe('hostile input', () => {
     ])('refuses %s at bind time with MissingContextVariableError', async (_, template, message) => {
       const Hostile = define(template)();
       const backend = new MockBackend({});
-      const error = await rejectionOf(bindSecrets(new Hostile(), { backend }));
+      const error = await rejection(bindSecrets(new Hostile(), { backend }));
       expect(error).toBeInstanceOf(MissingContextVariableError);
       expect((error as Error).message).toContain(message);
       expect((error as Error).message).toContain('available: stage');
@@ -178,7 +168,7 @@ describe('hostile input', () => {
 
       const numeric = await bindSecrets(new BigNumber(), { backend });
       bound.push(numeric);
-      const error = await rejectionOf(prefetch(numeric));
+      const error = await rejection(prefetch(numeric));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toBe("BigNumber.n: the value of secret '/big' is not a decimal number");
       expectNoCanary(error, 'big cast error');
@@ -219,7 +209,7 @@ describe('hostile input', () => {
       bound.push(config);
       expect(await getSecret(config, 'proto')).toBe('p');
       expect(await getSecret(config, 'ctor')).toBe('c');
-      const missing = await rejectionOf(getSecret(config, 'own'));
+      const missing = await rejection(getSecret(config, 'own'));
       expect(missing).toBeInstanceOf(SecretNotFoundError);
       backend.set('hasOwnProperty', 'h');
       // The batch read is where a plain {} record would swallow '__proto__'.
@@ -303,7 +293,7 @@ describe('hostile input', () => {
       const backend = new MockBackend({ '/v': raw });
       const config = await bindSecrets(new Model(), { backend });
       bound.push(config);
-      const error = await rejectionOf(prefetch(config));
+      const error = await rejection(prefetch(config));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toMatch(reason);
       expect((error as Error).message).toContain('Casts.field');
@@ -318,7 +308,7 @@ describe('hostile input', () => {
       await getSecret(config, 'field');
       const cached = config.field;
       backend.set('/v', value);
-      const rotated = await rejectionOf(refresh(config, 'field'));
+      const rotated = await rejection(refresh(config, 'field'));
       expect(rotated).toBeInstanceOf(ConfigError);
       expectNoCanary(rotated, 'cast error');
       expect(config.field).toEqual(cached);

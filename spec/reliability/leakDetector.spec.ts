@@ -13,16 +13,7 @@ import {
   renderForLeakCheck,
   setActiveLeakDetector,
 } from '../helpers/canary.js';
-
-/** What `fn` threw (fails when it did not throw). */
-function thrownBy(fn: () => void): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../helpers/outcomes.js';
 
 describe('leak canaries', () => {
   describe('canary', () => {
@@ -86,7 +77,7 @@ describe('leak canaries', () => {
         } finally {
           detector.restore();
         }
-        const error = thrownBy(() => detector.check());
+        const error = thrown(() => detector.check());
         expect(error).toBeInstanceOf(LeakError);
         const hits = (error as LeakError).hits;
         expect(hits.length).toBeGreaterThanOrEqual(1);

@@ -21,7 +21,8 @@ import { ManualClock, startSsmServer, startVaultServer } from 'vaultly/testing';
 import type { SsmServer, VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { canary, canaryLogger, expectNoCanary, leakCheck } from '../helpers/canary.js';
-import { fakeCredentials, rejectionOf } from '../testing/ssm/ssmTestClient.js';
+import { fakeCredentials } from '../testing/ssm/ssmTestClient.js';
+import { rejection } from '../helpers/outcomes.js';
 
 // SSM and Vault error paths, end to end over the loopback servers, with canary values (and a
 // canary Vault token): the errors, their causes, log records and hook arguments must hold none.
@@ -78,7 +79,7 @@ describe('leak canaries through AWSSSMBackend', () => {
 
   it('a truncated GetParameters answer quoting the values fails the batch without quoting them', async () => {
     server.faults.malformNext(2); // both attempts get the real answer cut in half
-    const error = await rejectionOf(refreshAll(config));
+    const error = await rejection(refreshAll(config));
     expect(error).toBeInstanceOf(TransientError);
     expect(server.requestCount('GetParameters')).toBe(2);
     expectNoCanary(error, 'malformed batch error');
@@ -97,7 +98,7 @@ describe('leak canaries through AWSSSMBackend', () => {
       'vaultly: refresh failed, serving the stale value',
     ]);
     server.faults.malformNext(1, cut);
-    const error = await rejectionOf(ssm.get('/prod/db/password'));
+    const error = await rejection(ssm.get('/prod/db/password'));
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).path).toBe('/prod/db/password');
     expectNoCanary(error, 'cut body error');
@@ -116,14 +117,14 @@ describe('leak canaries through AWSSSMBackend', () => {
 
   it('rejected credentials are an AuthError that quotes no value and is not retried', async () => {
     server.faults.rejectCredentialsNext(1, 'ExpiredTokenException');
-    const error = await rejectionOf(refresh(config, 'password'));
+    const error = await rejection(refresh(config, 'password'));
     expect(error).toBeInstanceOf(AuthError);
     expect(server.requestCount()).toBe(1);
     expectNoCanary(error, 'auth error');
   });
 
   it('a version or label that is missing is a SecretNotFoundError naming the path', async () => {
-    const error = await rejectionOf(ssm.get('/prod/db/password', { version: 9 }));
+    const error = await rejection(ssm.get('/prod/db/password', { version: 9 }));
     expect(error).toBeInstanceOf(SecretNotFoundError);
     expect((error as Error).message).toContain('/prod/db/password');
     expectNoCanary(error, 'not found error');
@@ -155,13 +156,13 @@ describe('leak canaries through VaultBackend', () => {
 
   it('a missing key lists key names, never values; a rejected token is named nowhere', async () => {
     const backend = new VaultBackend({ url: vault.endpoint, token });
-    const missing = await rejectionOf(backend.get('prod/db:nope'));
+    const missing = await rejection(backend.get('prod/db:nope'));
     expect(missing).toBeInstanceOf(SecretNotFoundError);
     expect((missing as Error).message).toMatch(/keys: password, user, port/);
     expectNoCanary(missing, 'missing key');
 
     vault.revokeToken(token);
-    const denied = await rejectionOf(backend.get('prod/db:password'));
+    const denied = await rejection(backend.get('prod/db:password'));
     expect(denied).toBeInstanceOf(AuthError);
     expectNoCanary(denied, 'denied');
   });
@@ -176,7 +177,7 @@ describe('leak canaries through VaultBackend', () => {
       try {
         await prefetch(config);
         vault.failNext(fault, { times: 2 });
-        const error = await rejectionOf(refresh(config, 'password'));
+        const error = await rejection(refresh(config, 'password'));
         expect(error).toBeInstanceOf(TransientError);
         expect(wrapped.onRetry).toHaveBeenCalledTimes(1);
         expectNoCanary(error, `${fault} error`);
@@ -192,7 +193,7 @@ describe('leak canaries through VaultBackend', () => {
     const tokenFactory = jest.fn(() => renewed);
     const backend = new VaultBackend({ url: vault.endpoint, token, tokenFactory });
     vault.revokeToken(token);
-    const error = await rejectionOf(backend.get('prod/db:password'));
+    const error = await rejection(backend.get('prod/db:password'));
     expect(error).toBeInstanceOf(AuthError);
     expect(tokenFactory).toHaveBeenCalledTimes(1);
     expect(vault.requests.map((r) => r.token)).toEqual([token, renewed]);
@@ -204,7 +205,7 @@ describe('leak canaries through VaultBackend', () => {
     const log = canaryLogger();
     const retry = new RetryingBackend(backend, { maxAttempts: 3, backoff: () => 0, totalTimeout: 0.2, logger: log.logger });
     vault.failNext('hang');
-    const error = await rejectionOf(retry.get('prod/db:password'));
+    const error = await rejection(retry.get('prod/db:password'));
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toMatch(/Timed out after 0\.2s/);
     expectNoCanary(error, 'timeout error');

@@ -20,7 +20,7 @@ import {
 import { ManualClock, MockBackend } from 'vaultly/testing';
 import { canary, canaryLogger, expectNoCanary, leakCheck } from '../helpers/canary.js';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
-import { rejectionOf } from '../testing/ssm/ssmTestClient.js';
+import { rejection } from '../helpers/outcomes.js';
 
 // Each scenario reads canary values through the public API and then checks every error, log
 // record, hook argument and printed form for them. The suite-wide setup also fails a test that
@@ -116,7 +116,7 @@ describe('leak canaries through the read paths', () => {
       }
       expect(await getSecret(config, 'otp')).toBe(VALUES['/prod/api/otp']);
       dispose(config);
-      errors.push(await rejectionOf(getSecret(config, 'token')));
+      errors.push(await rejection(getSecret(config, 'token')));
       expect(() => config.token).toThrow(SecretNotLoadedError);
       expect(errors).toHaveLength(4);
       for (const error of errors) expectNoCanary(error, 'error');
@@ -140,7 +140,7 @@ describe('leak canaries through the read paths', () => {
     it('names every missing path, never a value that was found', async () => {
       const backend = new MockBackend({ '/prod/db/password': PASSWORD });
       const { config } = await bind(new DbConfig(), backend);
-      const error = await rejectionOf(prefetch(config));
+      const error = await rejection(prefetch(config));
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect((error as SecretNotFoundError).paths).toEqual(['/prod/db/settings']);
       expectNoCanary(error, 'prefetch error');
@@ -224,13 +224,13 @@ describe('leak canaries through the read paths', () => {
 
     it.each(failing)('a failed cast of %s names field and path, never the value', async (_, make, raw) => {
       const { config, records } = await bind(make(), new MockBackend({ '/n': raw }));
-      const error = await rejectionOf(prefetch(config));
+      const error = await rejection(prefetch(config));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as Error).message).toContain('M.n');
       expect((error as Error).message).toContain("'/n'");
       expect((error as ConfigError).path).toBe('/n');
       expectNoCanary(error, 'cast error');
-      const second = await rejectionOf(getSecret(config as Record<'n', unknown>, 'n'));
+      const second = await rejection(getSecret(config as Record<'n', unknown>, 'n'));
       expectNoCanary(second, 'cast error');
       expect(() => (config as Record<'n', unknown>).n).toThrow(SecretNotLoadedError);
       expect(records).toEqual([]);
@@ -242,7 +242,7 @@ describe('leak canaries through the read paths', () => {
       await prefetch(config);
       const rotated = canary('rotated');
       backend.set('/prod/db/settings', `{"secret":"${rotated}"`);
-      const error = await rejectionOf(refresh(config, 'settings'));
+      const error = await rejection(refresh(config, 'settings'));
       expect(error).toBeInstanceOf(ConfigError);
       expectNoCanary(error, 'refresh error');
       expect(config.settings).toEqual(SETTINGS);
@@ -288,7 +288,7 @@ describe('leak canaries through the read paths', () => {
       const backend = new RetryingBackend(inner, { maxAttempts: 2, backoff: () => 0, isRetryable: () => true, logger: log.logger });
       const { config } = await bind(new ApiConfig(), backend);
       inner.failWith = () => new TypeError('socket hang up');
-      const error = await rejectionOf(getSecret(config, 'token'));
+      const error = await rejection(getSecret(config, 'token'));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as Error).message).toMatch(/\/prod\/api\/token.*2 attempts.*TypeError/);
       expect((error as Error).cause).toBeInstanceOf(TypeError);

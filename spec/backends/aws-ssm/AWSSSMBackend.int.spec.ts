@@ -8,7 +8,8 @@ import { AWSSSMBackend } from '../../../lib/backends/aws-ssm/index.js';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyError } from '../../../lib/errors.js';
 import { startSsmServer } from '../../../lib/testing/index.js';
 import type { SsmServer } from '../../../lib/testing/index.js';
-import { fakeCredentials, rejectionOf, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
+import { fakeCredentials, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
+import { rejection } from '../../helpers/outcomes.js';
 
 interface SdkCause {
   name: string;
@@ -98,7 +99,7 @@ describe(AWSSSMBackend.name, () => {
 
     it('merges plain request handler options over its timeout defaults', async () => {
       server.faults.hangNext();
-      const error = await rejectionOf(backendFor({ requestHandler: { requestTimeout: 40 } }).get('/app/plain'));
+      const error = await rejection(backendFor({ requestHandler: { requestTimeout: 40 } }).get('/app/plain'));
       expect(error).toBeInstanceOf(TransientError);
       expect(((error as TransientError).cause as SdkCause).name).toBe('TimeoutError');
     });
@@ -147,7 +148,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it.each([0, -1, 1.5, '', 'a:b'])('rejects version %j with ConfigError before any request', async (version) => {
-      const error = await rejectionOf(backendFor().get('/app/plain', { version }));
+      const error = await rejection(backendFor().get('/app/plain', { version }));
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).path).toBe('/app/plain');
       expect(server.requestCount()).toBe(0);
@@ -173,7 +174,7 @@ describe(AWSSSMBackend.name, () => {
     it('rejects with one SecretNotFoundError naming every missing name across chunks', async () => {
       server.deleteParameter('/batch/k03');
       server.deleteParameter('/batch/k24');
-      const error = await rejectionOf(backendFor().getBatch([...KEYS, '/batch/extra']));
+      const error = await rejection(backendFor().getBatch([...KEYS, '/batch/extra']));
       expect(error).toBeInstanceOf(SecretNotFoundError);
       const notFound = error as SecretNotFoundError;
       expect([...notFound.paths].sort()).toEqual(['/batch/extra', '/batch/k03', '/batch/k24']);
@@ -185,7 +186,7 @@ describe(AWSSSMBackend.name, () => {
 
     it('rejects the batch on any other failure, naming the chunk', async () => {
       server.faults.failNext();
-      const error = await rejectionOf(backendFor({}, { concurrency: 1 }).getBatch(KEYS));
+      const error = await rejection(backendFor({}, { concurrency: 1 }).getBatch(KEYS));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).message).toContain('/batch/k00');
       expect(((error as TransientError).cause as SdkCause).name).toBe('InternalServerError');
@@ -195,7 +196,7 @@ describe(AWSSSMBackend.name, () => {
     it('keeps at most `concurrency` requests in flight', async () => {
       server.faults.hangNext(3);
       const controller = new AbortController();
-      const batch = rejectionOf(backendFor({}, { concurrency: 2 }).getBatch(KEYS, { signal: controller.signal }));
+      const batch = rejection(backendFor({}, { concurrency: 2 }).getBatch(KEYS, { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 2);
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(server.requestCount()).toBe(2);
@@ -206,7 +207,7 @@ describe(AWSSSMBackend.name, () => {
     it('runs up to 4 chunks at once by default', async () => {
       server.faults.hangNext(3);
       const controller = new AbortController();
-      const batch = rejectionOf(backendFor().getBatch(KEYS, { signal: controller.signal }));
+      const batch = rejection(backendFor().getBatch(KEYS, { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 3);
       controller.abort(new Error('enough'));
       await batch;
@@ -216,7 +217,7 @@ describe(AWSSSMBackend.name, () => {
       server.faults.hangNext(3);
       const controller = new AbortController();
       const reason = new Error('caller gave up');
-      const batch = rejectionOf(backendFor({ requestHandler: { requestTimeout: 60_000 } }).getBatch(KEYS, { signal: controller.signal }));
+      const batch = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).getBatch(KEYS, { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 3);
       controller.abort(reason);
       expect(await batch).toBe(reason);
@@ -225,7 +226,7 @@ describe(AWSSSMBackend.name, () => {
 
   describe('error mapping', () => {
     const getError = async (backend: AWSSSMBackend, path = '/app/plain', version?: number): Promise<VaultlyError> => {
-      const error = await rejectionOf(backend.get(path, version === undefined ? {} : { version }));
+      const error = await rejection(backend.get(path, version === undefined ? {} : { version }));
       expect(VaultlyError.is(error)).toBe(true);
       return error as VaultlyError;
     };
@@ -303,7 +304,7 @@ describe(AWSSSMBackend.name, () => {
       await server.close();
       const backend = new AWSSSMBackend({ region: 'us-east-1', clientConfig: { endpoint, credentials: fakeCredentials() } });
       backends.push(backend);
-      const error = await rejectionOf(backend.get('/app/plain'));
+      const error = await rejection(backend.get('/app/plain'));
       expect(error).toBeInstanceOf(TransientError);
       expect(String(((error as TransientError).cause as SdkCause).message)).toMatch(/ECONNREFUSED/);
     });
@@ -322,9 +323,9 @@ describe(AWSSSMBackend.name, () => {
       server.putParameter('/app/canary', canary, { type: 'SecureString' });
       const backend = backendFor();
       arm(server);
-      const single = await rejectionOf(backend.get('/app/canary'));
+      const single = await rejection(backend.get('/app/canary'));
       arm(server);
-      const batch = await rejectionOf(backend.getBatch(['/app/canary', '/app/plain']));
+      const batch = await rejection(backend.getBatch(['/app/canary', '/app/plain']));
       for (const error of [single, batch]) {
         expect(VaultlyError.is(error)).toBe(true);
         expect(inspect(error, { depth: 10 })).not.toContain(canary);
@@ -340,13 +341,13 @@ describe(AWSSSMBackend.name, () => {
       const raw = ssmTestClient(server);
       try {
         server.faults.malformNext(1, short);
-        const sdkError = (await rejectionOf(raw.send(new GetParameterCommand({ Name: '/app/short' })))) as Error;
+        const sdkError = (await rejection(raw.send(new GetParameterCommand({ Name: '/app/short' })))) as Error;
         expect(sdkError.message).toContain(short);
       } finally {
         raw.destroy();
       }
       server.faults.malformNext(1, short);
-      const error = (await rejectionOf(backendFor().get('/app/short'))) as TransientError;
+      const error = (await rejection(backendFor().get('/app/short'))) as TransientError;
       expect(error).toBeInstanceOf(TransientError);
       expect((error.cause as Error).name).toBe('SyntaxError');
       expect((error.cause as Error).message).not.toContain(short);
@@ -360,7 +361,7 @@ describe(AWSSSMBackend.name, () => {
       server.faults.hangNext();
       const controller = new AbortController();
       const reason = new Error('caller gave up');
-      const read = rejectionOf(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
+      const read = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 1);
       controller.abort(reason);
       const error = await read;
@@ -371,7 +372,7 @@ describe(AWSSSMBackend.name, () => {
     it('rejects with an AbortError when aborted without a reason', async () => {
       server.faults.hangNext();
       const controller = new AbortController();
-      const read = rejectionOf(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
+      const read = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 1);
       controller.abort();
       expect((await read as Error).name).toBe('AbortError');

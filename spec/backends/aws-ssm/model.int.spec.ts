@@ -4,7 +4,8 @@ import { AWSSSMBackend } from '../../../lib/backends/aws-ssm/index.js';
 import { bindSecrets, dispose, getSecret, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from '../../../lib/index.js';
 import { startSsmServer } from '../../../lib/testing/index.js';
 import type { SsmServer } from '../../../lib/testing/index.js';
-import { fakeCredentials, rejectionOf } from '../../testing/ssm/ssmTestClient.js';
+import { fakeCredentials } from '../../testing/ssm/ssmTestClient.js';
+import { rejection } from '../../helpers/outcomes.js';
 
 @SecretModel({ validate: 'none' })
 class AppConfig {
@@ -84,7 +85,7 @@ describe('AWSSSMBackend with a secret model', () => {
   it('rejects the prefetch with SecretNotFoundError naming every missing path', async () => {
     const config = await bind('dev');
     server.putParameter('/dev/api/key', 'sk-dev', { type: 'SecureString' });
-    const error = await rejectionOf(prefetch(config));
+    const error = await rejection(prefetch(config));
     expect(error).toBeInstanceOf(SecretNotFoundError);
     // Versioned reads are named by their cache key, path@version.
     expect([...(error as SecretNotFoundError).paths].sort()).toEqual([

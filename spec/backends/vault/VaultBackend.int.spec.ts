@@ -6,16 +6,9 @@ import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyErr
 import { startVaultServer } from 'vaultly/testing';
 import type { VaultServer, VaultServerFault } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
+import { rejection as rejectionOf } from '../../helpers/outcomes.js';
 
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>): Promise<Error> => rejectionOf<Error>(promise);
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));

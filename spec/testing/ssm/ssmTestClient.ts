@@ -30,12 +30,3 @@ export async function waitFor(condition: () => boolean): Promise<void> {
   }
 }
 
-/** What a promise rejected with (fails when it resolved). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}

@@ -17,7 +17,8 @@ import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
 
 import { startSsmServer } from '../../../lib/testing/index.js';
 import type { SsmServer } from '../../../lib/testing/index.js';
-import { rejectionOf, ssmTestClient, waitFor } from './ssmTestClient.js';
+import { ssmTestClient, waitFor } from './ssmTestClient.js';
+import { rejection } from '../../helpers/outcomes.js';
 
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 
@@ -66,7 +67,7 @@ describe(startSsmServer.name, () => {
 
   const get = (Name: string, WithDecryption = true): Promise<Parameter | undefined> =>
     client.send(new GetParameterCommand({ Name, WithDecryption })).then((o) => o.Parameter);
-  const failure = async (promise: Promise<unknown>): Promise<SdkError> => (await rejectionOf(promise)) as SdkError;
+  const failure = async (promise: Promise<unknown>): Promise<SdkError> => (await rejection(promise)) as SdkError;
 
   describe('startup', () => {
     it('listens on 127.0.0.1 with a free port', () => {

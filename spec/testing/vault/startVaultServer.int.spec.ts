@@ -2,21 +2,14 @@ import { randomUUID } from 'node:crypto';
 import nodeVault from 'node-vault';
 import { startVaultServer } from 'vaultly/testing';
 import type { VaultServer } from 'vaultly/testing';
+import { rejection as rejectionOf } from '../../helpers/outcomes.js';
+
+const rejection = (promise: Promise<unknown>): Promise<ApiError> => rejectionOf<ApiError>(promise);
 
 interface ApiError {
   message: string;
   response?: { statusCode: number; body: unknown };
   code?: string;
-}
-
-/** The rejection of `promise`, failing the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ApiError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe(startVaultServer.name, () => {
