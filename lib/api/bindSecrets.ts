@@ -1,4 +1,4 @@
-import { Backend } from '../backends/Backend.js';
+import { isBackend, type Backend } from '../backends/Backend.js';
 import { SecretCache } from '../cache/SecretCache.js';
 import type { Clock } from '../cache/Clock.js';
 import { silentLogger, type Logger } from '../logging/Logger.js';
@@ -43,15 +43,4 @@ export async function bindSecrets<T extends object>(instance: T, options: BindSe
     }
   }
   return instance;
-}
-
-/** Accepts any backend with the right shape, so a second copy of vaultly's Backend still fits. */
-export function isBackend(value: unknown): value is Backend {
-  return (
-    value instanceof Backend ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Backend).get === 'function' &&
-      typeof (value as Backend).getBatch === 'function')
-  );
 }

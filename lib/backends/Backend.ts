@@ -76,3 +76,14 @@ export function missingSecrets(paths: readonly string[], cause?: unknown): Secre
     { paths, cause, ...(paths.length === 1 && first !== undefined ? { path: first } : {}) },
   );
 }
+
+/** Accepts any backend with the right shape, so a second copy of vaultly's Backend still fits. */
+export function isBackend(value: unknown): value is Backend {
+  return (
+    value instanceof Backend ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Backend).get === 'function' &&
+      typeof (value as Backend).getBatch === 'function')
+  );
+}

@@ -25,6 +25,4 @@ export class CacheEntry {
   error: unknown = undefined;
   /** The fetch in flight for this key, shared by every caller that waits on it. */
   inflight: Promise<string> | undefined = undefined;
-
-  constructor(readonly key: string) {}
 }

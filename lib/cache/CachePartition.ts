@@ -35,7 +35,7 @@ export class CachePartition {
   entry(key: string): CacheEntry {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
-      entry = new CacheEntry(key);
+      entry = new CacheEntry();
       this.#entries.set(key, entry);
     }
     return entry;
@@ -46,10 +46,6 @@ export class CachePartition {
     return this.#entries.get(key);
   }
 
-  /** Every entry. */
-  entries(): IterableIterator<CacheEntry> {
-    return this.#entries.values();
-  }
 
   /**
    * Stores a fresh value. `ttl` is in seconds; `undefined` never expires.

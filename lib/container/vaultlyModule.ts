@@ -1,7 +1,6 @@
 import { ContainerModule } from 'inversify';
-import type { Backend } from '../backends/Backend.js';
+import { isBackend, type Backend } from '../backends/Backend.js';
 import { RetryingBackend, type RetryOptions } from '../backends/RetryingBackend.js';
-import { isBackend } from '../api/bindSecrets.js';
 import type { Clock } from '../cache/Clock.js';
 import { SecretCache } from '../cache/SecretCache.js';
 import { silentLogger, type Logger } from '../logging/Logger.js';

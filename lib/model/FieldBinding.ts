@@ -65,7 +65,7 @@ export class FieldBinding {
     /** Why the path could not be resolved (validate: 'none' defers this error to the first read). */
     readonly error: unknown = undefined,
   ) {
-    this.entry = slot !== undefined && spec.ttl !== 0 ? slot.entry : new CacheEntry(spec.template);
+    this.entry = slot !== undefined && spec.ttl !== 0 ? slot.entry : new CacheEntry();
   }
 
   /** `Class.property (description)`, built only when a message needs it. */
