@@ -15,11 +15,12 @@ const VALUE_LENGTH = 32;
 const IDS = ['mid', 'max'];
 const NOTES = {
   wideModel:
-    'V8 keeps an object with more than 1,020 own properties in dictionary mode, whatever they are (plainObject shows the same step); ' +
-    'a model with that many secret fields is one such object, so its accessors are looked up and called rather than inlined',
+    'V8 keeps an object with more than 1,020 properties in dictionary mode, whatever they are (plainObject shows the same step); ' +
+    'an instance holds no property per secret field, but its class prototype holds one accessor per field, so the prototype of a ' +
+    '100,000-field class is such an object: the accessor is found by a hash lookup and called rather than inlined',
   manyModels:
-    'the cache size does not enter the read (each model reads its own bindings); the step is that only the first instance of a ' +
-    'model class keeps fast properties: the reference (one model) is a first instance, the others are later instances in dictionary mode',
+    'the cache size does not enter the read: each model reads its own bindings through accessors shared by its class, and every ' +
+    'instance of a class has the same hidden class',
 };
 
 /**

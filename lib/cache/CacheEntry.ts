@@ -6,13 +6,13 @@ export type EntryState = (typeof EntryState)[keyof typeof EntryState];
 export const NEVER = -1;
 
 /**
- * One cached secret: the raw string the backend returned, whether it is fresh, and what is in
- * flight for it. Fields are public for the read hot path; only {@link CachePartition} and the
- * model runtime write them.
+ * One cached value and whether it is fresh. Fields are public for the read hot path; only
+ * {@link CachePartition} and the model runtime write them. A model's slots extend it, so that a
+ * cached secret is one object.
  */
-export class CacheEntry {
-  /** The raw value, kept after expiry for stale reads. */
-  value: string | undefined = undefined;
+export class CacheEntry<V = string> {
+  /** The value, kept after expiry for stale reads. */
+  value: V | undefined = undefined;
   state: EntryState = EntryState.Empty;
   /**
    * Clock time (ms) at which the entry expires; {@link NEVER} when it never does. A small integer
@@ -21,8 +21,4 @@ export class CacheEntry {
   expiresAt: number = NEVER;
   /** Position in the partition's expiry heap, -1 when not scheduled. */
   heapIndex = -1;
-  /** The error of the last failed fetch, cleared by the next success. */
-  error: unknown = undefined;
-  /** The fetch in flight for this key, shared by every caller that waits on it. */
-  inflight: Promise<string> | undefined = undefined;
 }

@@ -2,14 +2,16 @@ import { CacheEntry, EntryState, NEVER } from './CacheEntry.js';
 import type { Clock, TimerHandle } from './Clock.js';
 
 /**
- * The cache of one root model. Entries are keyed by `path` or `path@version`.
+ * The cache of one root model. Entries are keyed by `path` or `path@version`, or adopted as a
+ * list (a bound model's slots, which it looks up by position rather than by key).
  *
  * Expiry is pushed, not polled: a min-heap of deadlines and one unref'd timer mark entries
  * expired when their time comes, so a warm read only checks a flag and never calls the clock.
  */
 export class CachePartition {
   readonly #entries = new Map<string, CacheEntry>();
-  readonly #heap: CacheEntry[] = [];
+  readonly #adopted: (readonly CacheEntry<unknown>[])[] = [];
+  readonly #heap: CacheEntry<unknown>[] = [];
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
   #timer: TimerHandle | undefined;
@@ -26,9 +28,11 @@ export class CachePartition {
     return this.#clock;
   }
 
-  /** Number of entries, loaded or not. */
+  /** Number of entries, loaded or not, keyed and adopted. */
   get size(): number {
-    return this.#entries.size;
+    let size = this.#entries.size;
+    for (const list of this.#adopted) size += list.length;
+    return size;
   }
 
   /** The entry for `key`, created empty if absent. */
@@ -41,20 +45,26 @@ export class CachePartition {
     return entry;
   }
 
-  /** The entry for `key` if there is one. */
+  /** The entry for `key` if there is one (adopted entries have no key). */
   peek(key: string): CacheEntry | undefined {
     return this.#entries.get(key);
   }
 
+  /**
+   * Takes in a list of entries made elsewhere: `expireAll`, `clear` and `size` then cover them.
+   * The list is held, not copied; the owner must not add to it afterwards.
+   */
+  adopt(entries: readonly CacheEntry<unknown>[]): void {
+    if (!this.#disposed) this.#adopted.push(entries);
+  }
 
   /**
    * Stores a fresh value. `ttl` is in seconds; `undefined` never expires.
    */
-  store(entry: CacheEntry, value: string, ttl: number | undefined): void {
+  store<V>(entry: CacheEntry<V>, value: V, ttl: number | undefined): void {
     if (this.#disposed) return;
     entry.value = value;
     entry.state = EntryState.Fresh;
-    entry.error = undefined;
     this.#unschedule(entry);
     if (ttl === undefined) {
       entry.expiresAt = NEVER;
@@ -66,12 +76,12 @@ export class CachePartition {
   }
 
   /** Whether a fresh entry is still fresh by the clock (the timer may not have fired yet). */
-  isFresh(entry: CacheEntry): boolean {
+  isFresh(entry: CacheEntry<unknown>): boolean {
     return entry.state === EntryState.Fresh && (entry.expiresAt === NEVER || this.#clock.now() < entry.expiresAt);
   }
 
   /** Marks one entry expired now, keeping its value for stale reads. */
-  expire(entry: CacheEntry): void {
+  expire(entry: CacheEntry<unknown>): void {
     this.#expire(entry);
     this.#arm();
   }
@@ -79,10 +89,11 @@ export class CachePartition {
   /** Marks every loaded entry expired, ttl-less ones too. */
   expireAll(): void {
     for (const entry of this.#entries.values()) this.#expire(entry);
+    for (const list of this.#adopted) for (const entry of list) this.#expire(entry);
     this.#arm();
   }
 
-  #expire(entry: CacheEntry): void {
+  #expire(entry: CacheEntry<unknown>): void {
     this.#unschedule(entry);
     if (entry.state === EntryState.Fresh) entry.state = EntryState.Expired;
   }
@@ -91,12 +102,10 @@ export class CachePartition {
   clear(): void {
     this.#stopTimer();
     this.#heap.length = 0;
-    for (const entry of this.#entries.values()) {
-      entry.heapIndex = -1;
-      entry.state = EntryState.Empty;
-      entry.value = undefined;
-    }
+    for (const entry of this.#entries.values()) reset(entry);
+    for (const list of this.#adopted) for (const entry of list) reset(entry);
     this.#entries.clear();
+    this.#adopted.length = 0;
   }
 
   /** Clears the partition for good and releases it from its cache. */
@@ -111,7 +120,7 @@ export class CachePartition {
     return this.#disposed;
   }
 
-  #schedule(entry: CacheEntry): void {
+  #schedule(entry: CacheEntry<unknown>): void {
     const heap = this.#heap;
     entry.heapIndex = heap.length;
     heap.push(entry);
@@ -119,11 +128,11 @@ export class CachePartition {
     this.#arm();
   }
 
-  #unschedule(entry: CacheEntry): void {
+  #unschedule(entry: CacheEntry<unknown>): void {
     const index = entry.heapIndex;
     if (index < 0) return;
     const heap = this.#heap;
-    const last = heap.pop() as CacheEntry;
+    const last = heap.pop() as CacheEntry<unknown>;
     entry.heapIndex = -1;
     if (last !== entry) {
       heap[index] = last;
@@ -163,10 +172,10 @@ export class CachePartition {
 
   #siftUp(index: number): void {
     const heap = this.#heap;
-    const entry = heap[index] as CacheEntry;
+    const entry = heap[index] as CacheEntry<unknown>;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      const parent = heap[parentIndex] as CacheEntry;
+      const parent = heap[parentIndex] as CacheEntry<unknown>;
       if (parent.expiresAt <= entry.expiresAt) break;
       heap[index] = parent;
       parent.heapIndex = index;
@@ -185,8 +194,8 @@ export class CachePartition {
       if (left >= heap.length) break;
       const right = left + 1;
       const child =
-        right < heap.length && (heap[right] as CacheEntry).expiresAt < (heap[left] as CacheEntry).expiresAt ? right : left;
-      const childEntry = heap[child] as CacheEntry;
+        right < heap.length && (heap[right] as CacheEntry<unknown>).expiresAt < (heap[left] as CacheEntry<unknown>).expiresAt ? right : left;
+      const childEntry = heap[child] as CacheEntry<unknown>;
       if (childEntry.expiresAt >= entry.expiresAt) break;
       heap[index] = childEntry;
       childEntry.heapIndex = index;
@@ -195,4 +204,10 @@ export class CachePartition {
     heap[index] = entry;
     entry.heapIndex = index;
   }
+}
+
+function reset(entry: CacheEntry<unknown>): void {
+  entry.heapIndex = -1;
+  entry.state = EntryState.Empty;
+  entry.value = undefined;
 }

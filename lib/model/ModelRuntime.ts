@@ -7,8 +7,9 @@ import { ConfigError, SecretNotFoundError, SecretNotLoadedError, TransientError 
 import { raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
 import { castValue } from './cast.js';
-import { FieldBinding, Slot } from './FieldBinding.js';
-import type { SecretFieldSpec } from './metadata.js';
+import { FieldBinding, type Binding } from './FieldBinding.js';
+import type { FieldInfo } from './FieldInfo.js';
+import { Slot } from './Slot.js';
 
 /** What a root model runs on. */
 export interface RuntimeOptions {
@@ -23,11 +24,14 @@ export interface RuntimeOptions {
 const noop = (): void => undefined;
 
 /**
- * The live state of one root model and its nested children: slots by cache key, the fetch
- * logic (single flight, batching, stale-on-error) and background refresh.
+ * The live state of one root model and its nested children: its slots (one per cache key), the
+ * fetch logic (single flight, batching, stale-on-error) and background refresh.
  */
 export class ModelRuntime {
-  readonly slots = new Map<string, Slot>();
+  /** One slot per cache key, in binding order; the partition adopts the list when binding ends. */
+  readonly slots: Slot[] = [];
+  /** Slots by cache key, only while fields are being bound. */
+  #byKey: Map<string, Slot> | undefined = new Map();
   /** Fields whose path could not be resolved (validate: 'none'); prefetch reports the first. */
   readonly broken: FieldBinding[] = [];
   readonly #backend: Backend;
@@ -49,61 +53,73 @@ export class ModelRuntime {
     return this.#abort.signal.aborted;
   }
 
-  /** Binds a field to the slot of its resolved path (created on first use). */
-  bind(owner: string, spec: SecretFieldSpec, path: string): FieldBinding {
-    const key = spec.version === undefined ? path : `${path}@${spec.version}`;
-    let slot = this.slots.get(key);
+  /**
+   * Binds a field to the slot of its resolved path. The first field of a key that caches its
+   * value is bound by the slot itself; any other field gets a binding of its own.
+   */
+  bind(field: FieldInfo, path: string): Binding {
+    const byKey = this.#byKey;
+    if (byKey === undefined) throw new ConfigError(`${this.#name}: fields can no longer be bound`);
+    const key = field.spec.version === undefined ? path : `${path}@${field.spec.version}`;
+    let slot = byKey.get(key);
     if (slot === undefined) {
-      slot = new Slot(key, path, spec.version, this.#partition.entry(key));
-      this.slots.set(key, slot);
+      slot = new Slot(path, field);
+      byKey.set(key, slot);
+      this.slots.push(slot);
+      if (slot.bindsField) return slot;
     }
-    const binding = new FieldBinding(owner, spec, slot);
-    slot.add(binding);
+    const binding = new FieldBinding(field, slot);
+    slot.addField(binding);
     return binding;
   }
 
+  /** Ends binding: the partition adopts the slots, and the index by key is let go. */
+  seal(): void {
+    this.#byKey = undefined;
+    this.#partition.adopt(this.slots);
+  }
+
   /** Whether a field's cached value is fresh by flag and by clock (never for ttl-0 fields). */
-  isFresh(binding: FieldBinding): boolean {
-    return this.#partition.isFresh(binding.entry);
+  isFresh(binding: Binding): boolean {
+    if (binding instanceof Slot) return this.#partition.isFresh(binding);
+    return binding.slot !== undefined && binding.field.spec.ttl !== 0 && this.#partition.isFresh(binding.slot);
   }
 
   /** The synchronous read, past the hot path's fresh check. */
-  readSync(binding: FieldBinding): unknown {
-    if (binding.error !== undefined) throw binding.error;
-    const slot = binding.slot as Slot;
-    if (binding.spec.ttl === 0) {
-      throw new ConfigError(`${binding.label}: secret '${slot.path}' has ttl 0 and is never cached; read it with await getSecret(config, '${binding.spec.name}')`, {
+  readSync(binding: Binding): unknown {
+    const slot = slotOrThrow(binding);
+    const field = binding.field;
+    if (field.spec.ttl === 0) {
+      throw new ConfigError(`${field.label}: secret '${slot.path}' has ttl 0 and is never cached; read it with await getSecret(config, '${field.spec.name}')`, {
         path: slot.path,
       });
     }
-    const entry = slot.entry;
-    if (entry.state === EntryState.Fresh) return binding.value;
-    if (entry.state === EntryState.Empty) {
+    if (slot.state === EntryState.Fresh) return binding.value;
+    if (slot.state === EntryState.Empty) {
       throw new SecretNotLoadedError(
         this.disposed
-          ? `${binding.label}: secret '${slot.path}' is not loaded: the model was disposed`
-          : `${binding.label}: secret '${slot.path}' is not loaded yet: resolve the model with await container.getAsync(...) and validate: 'fetch', or call await prefetch(config) or await getSecret(config, '${binding.spec.name}') first`,
+          ? `${field.label}: secret '${slot.path}' is not loaded: the model was disposed`
+          : `${field.label}: secret '${slot.path}' is not loaded yet: resolve the model with await container.getAsync(...) and validate: 'fetch', or call await prefetch(config) or await getSecret(config, '${field.spec.name}') first`,
         { path: slot.path },
       );
     }
     this.#refreshInBackground(slot);
-    const error = entry.error;
+    const error = slot.fetches?.error;
     if (error !== undefined && !(this.#staleOnError && TransientError.is(error))) throw error;
     return binding.value;
   }
 
   /** `getSecret`: fresh hit at once, otherwise one shared fetch, stale value on a transient failure. */
-  async read(binding: FieldBinding, signal?: AbortSignal): Promise<unknown> {
-    if (binding.error !== undefined) throw binding.error;
-    this.#assertLive(binding.label);
-    const slot = binding.slot as Slot;
-    const entry = slot.entry;
-    if (this.#partition.isFresh(binding.entry)) return binding.value;
+  async read(binding: Binding, signal?: AbortSignal): Promise<unknown> {
+    const slot = slotOrThrow(binding);
+    const field = binding.field;
+    this.#assertLive(field.label);
+    if (this.isFresh(binding)) return binding.value;
     try {
       const raw = await raceAbort(this.#load(slot), signal);
-      return binding.spec.ttl === 0 ? castValue(raw, binding.spec.designType, binding.spec.transform, binding.label, slot.path) : binding.value;
+      return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
     } catch (error) {
-      if (this.#staleOnError && TransientError.is(error) && binding.spec.ttl !== 0 && entry.state !== EntryState.Empty) {
+      if (this.#staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
         log(this.#logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: refresh failed, serving the stale value');
         return binding.value;
       }
@@ -116,23 +132,23 @@ export class ModelRuntime {
    * a value from before a rotation. Concurrent refreshes are not coalesced (as in the original),
    * and a late answer never overwrites a newer stored one.
    */
-  async refresh(binding: FieldBinding, signal?: AbortSignal): Promise<void> {
-    if (binding.error !== undefined) throw binding.error;
-    this.#assertLive(binding.label);
-    await raceAbort(this.#load(binding.slot as Slot, true), signal);
+  async refresh(binding: Binding, signal?: AbortSignal): Promise<void> {
+    const slot = slotOrThrow(binding);
+    this.#assertLive(binding.field.label);
+    await raceAbort(this.#load(slot, true), signal);
   }
 
   /** Loads every slot: unversioned ones in one batch, versioned ones one by one. */
   prefetch(signal?: AbortSignal): Promise<void> {
     this.#assertLive(this.#name);
     if (this.broken[0] !== undefined) return Promise.reject(this.broken[0].error);
-    return this.#fetchAll([...this.slots.values()], signal);
+    return this.#fetchAll(this.slots, signal);
   }
 
   /** Expires everything, then fetches again, in one batch, what had been loaded. */
   refreshAll(signal?: AbortSignal): Promise<void> {
     this.#assertLive(this.#name);
-    const loaded = [...this.slots.values()].filter((slot) => slot.entry.state !== EntryState.Empty);
+    const loaded = this.slots.filter((slot) => slot.state !== EntryState.Empty);
     this.#partition.expireAll();
     return this.#fetchAll(loaded, signal);
   }
@@ -142,8 +158,9 @@ export class ModelRuntime {
     if (this.disposed) return;
     this.#abort.abort(new ConfigError(`${this.#name}: the model was disposed`));
     this.#partition.dispose();
-    // Drop the cast values too: a disposed model keeps no secret reachable.
-    for (const slot of this.slots.values()) for (const field of slot.fields) field.value = undefined;
+    // The partition reset the slots; drop the other bindings' cast values too: a disposed model
+    // keeps no secret reachable.
+    for (const slot of this.slots) for (const other of slot.others ?? []) other.value = undefined;
   }
 
   #assertLive(label: string): void {
@@ -155,11 +172,13 @@ export class ModelRuntime {
    * every field bound to it casts, and only if no fetch that started later was stored first.
    */
   #load(slot: Slot, force = false): Promise<string> {
-    const entry = slot.entry;
-    if (entry.inflight !== undefined && !force) return entry.inflight;
+    const inflight = slot.fetches?.inflight;
+    if (inflight !== undefined && !force) return inflight;
+    const fetches = slot.fetchState();
     const signal = this.#abort.signal;
-    const options = slot.version === undefined ? { signal } : { version: slot.version, signal };
-    const sequence = ++slot.started;
+    const version = slot.version;
+    const options = version === undefined ? { signal } : { version, signal };
+    const sequence = ++fetches.started;
     const promise = Promise.resolve()
       .then(() => this.#backend.get(slot.path, options))
       .then(
@@ -168,7 +187,7 @@ export class ModelRuntime {
           return raw;
         },
         (error: unknown) => {
-          if (sequence >= slot.committed) entry.error = error;
+          if (sequence >= fetches.committed) fetches.error = error;
           throw error;
         },
       );
@@ -180,10 +199,11 @@ export class ModelRuntime {
     const joined: Promise<string>[] = [];
     const fresh: Slot[] = [];
     for (const slot of slots) {
-      if (slot.entry.inflight !== undefined) joined.push(slot.entry.inflight);
+      const inflight = slot.fetches?.inflight;
+      if (inflight !== undefined) joined.push(inflight);
       else fresh.push(slot);
     }
-    const sequences = fresh.map((slot) => ++slot.started);
+    const sequences = fresh.map((slot) => ++slot.fetchState().started);
     const work = this.#fetchAndCommit(fresh, sequences);
     fresh.forEach((slot, i) => track(slot, sequences[i] as number, work.then((values) => values.get(slot) as string)));
     return raceAbort(Promise.all([work, ...joined]).then(noop), signal);
@@ -230,7 +250,7 @@ export class ModelRuntime {
     if (error !== undefined) {
       // A missing secret marks only its own slots; any other failure marks the whole batch.
       const missed = new Set(missing);
-      for (const slot of slots) if (failure !== undefined || missed.has(slot.key)) slot.entry.error = error;
+      for (const slot of slots) if (failure !== undefined || missed.has(slot.key)) slot.fetchState().error = error;
       throw error;
     }
     this.#commit(
@@ -246,37 +266,47 @@ export class ModelRuntime {
    */
   #commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[]): void {
     if (this.#partition.disposed) return;
-    const loaded = all.filter(([slot], i) => (sequences[i] as number) > slot.committed);
-    const casts: [FieldBinding, unknown][] = [];
-    for (const [slot, raw] of loaded) {
-      for (const field of slot.fields) {
-        if (field.spec.ttl === 0) continue;
-        try {
-          casts.push([field, castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path)]);
-        } catch (error) {
-          for (const [s] of loaded) s.entry.error = error;
-          throw error;
-        }
+    const loaded = all.filter(([slot], i) => (sequences[i] as number) > slot.fetchState().committed);
+    const casts: [Binding, unknown][] = [];
+    const cast = (binding: Binding, slot: Slot, raw: string): void => {
+      const { spec, label } = binding.field;
+      if (spec.ttl !== 0) casts.push([binding, castValue(raw, spec.designType, spec.transform, label, slot.path)]);
+    };
+    try {
+      for (const [slot, raw] of loaded) {
+        if (slot.bindsField) cast(slot, slot, raw);
+        if (slot.others !== undefined) for (const other of slot.others) cast(other, slot, raw);
       }
+    } catch (error) {
+      for (const [slot] of loaded) slot.fetchState().error = error;
+      throw error;
     }
     all.forEach(([slot], i) => {
-      slot.committed = Math.max(slot.committed, sequences[i] as number);
+      const fetches = slot.fetchState();
+      fetches.committed = Math.max(fetches.committed, sequences[i] as number);
     });
-    for (const [slot, raw] of loaded) if (slot.cacheable) this.#partition.store(slot.entry, raw, slot.ttl);
-    for (const [field, value] of casts) field.value = value;
+    for (const [slot, raw] of loaded) {
+      slot.fetchState().error = undefined;
+      if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl);
+    }
+    // After the store, which sets the slot's value to the raw string: a slot bound to a field
+    // holds that field's cast value.
+    for (const [binding, value] of casts) binding.value = value;
   }
 
   #refreshInBackground(slot: Slot): void {
-    if (slot.entry.inflight !== undefined || this.disposed) return;
+    if (slot.fetches?.inflight !== undefined || this.disposed) return;
     const clock = this.#partition.clock;
-    if (clock.now() < slot.retryAt) return;
+    if (slot.fetches !== undefined && clock.now() < slot.fetches.retryAt) return;
     this.#load(slot).then(
       () => {
-        slot.retryAt = 0;
+        if (slot.fetches === undefined) return;
+        slot.fetches.retryAt = 0;
+        slot.dropIfIdle();
       },
       (error: unknown) => {
         if (this.disposed) return;
-        slot.retryAt = clock.now() + DEFAULT_REFRESH_COOLDOWN * 1000;
+        slot.fetchState().retryAt = clock.now() + DEFAULT_REFRESH_COOLDOWN * 1000;
         const stale = this.#staleOnError && TransientError.is(error);
         log(
           this.#logger,
@@ -289,30 +319,19 @@ export class ModelRuntime {
   }
 }
 
-/**
- * Records `promise` as the slot's in-flight fetch until it settles (marking it handled). When a
- * newer forced fetch settles first, readers go back to joining an older one that is still pending
- * and whose answer can still be stored, rather than starting another fetch.
- */
+/** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */
 function track(slot: Slot, sequence: number, promise: Promise<string>): void {
-  const entry = slot.entry;
-  entry.inflight = promise;
-  const pendingFetches = (slot.pending ??= new Map());
-  pendingFetches.set(sequence, promise);
-  const settle = (): void => {
-    pendingFetches.delete(sequence);
-    if (entry.inflight !== promise) return;
-    let next: Promise<string> | undefined;
-    let newest = slot.committed;
-    for (const [pendingSequence, pending] of pendingFetches) {
-      if (pendingSequence > newest) {
-        newest = pendingSequence;
-        next = pending;
-      }
-    }
-    entry.inflight = next;
-  };
-  promise.then(settle, settle);
+  const fetches = slot.fetchState();
+  fetches.track(sequence, promise, () => {
+    if (slot.fetches === fetches) slot.fetches = undefined;
+  });
+}
+
+/** The slot a binding reads through, or the error that kept its path from resolving. */
+function slotOrThrow(binding: Binding): Slot {
+  if (binding instanceof Slot) return binding;
+  if (binding.error !== undefined || binding.slot === undefined) throw binding.error;
+  return binding.slot;
 }
 
 function errorName(error: unknown): string {

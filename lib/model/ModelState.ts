@@ -1,14 +1,17 @@
 import { ConfigError } from '../errors.js';
-import type { FieldBinding } from './FieldBinding.js';
+import type { Binding } from './FieldBinding.js';
 import type { ModelRuntime } from './ModelRuntime.js';
+import type { ModelShape } from './ModelShape.js';
 import { kState } from './symbols.js';
 
 /** What a bound model instance (root or nested) knows about itself. */
 export interface ModelState {
   /** The root's runtime, shared by the whole tree. */
   readonly runtime: ModelRuntime;
-  /** Its own secret fields by property name. */
-  readonly fields: ReadonlyMap<string, FieldBinding>;
+  /** What its class shares with the other instances: fields and their positions. */
+  readonly shape: ModelShape;
+  /** Its own bindings, by field position. */
+  readonly bindings: readonly Binding[];
   /** Whether this instance is the root of its tree. */
   readonly root: boolean;
 }
@@ -27,12 +30,14 @@ export function stateOf(config: unknown, operation: string): ModelState {
 }
 
 /** The binding of `name` on a bound model, or a ConfigError when it is not a secret field. */
-export function fieldOf(config: unknown, name: string, operation: string): { state: ModelState; binding: FieldBinding } {
+export function fieldOf(config: unknown, name: string, operation: string): { state: ModelState; binding: Binding } {
   const state = stateOf(config, operation);
-  const binding = state.fields.get(name);
-  if (binding === undefined) {
+  const position = state.shape.positions.get(name);
+  if (position === undefined) {
     const className = (config as object).constructor.name;
-    throw new ConfigError(`${operation}: ${className}.${String(name)} is not a secret field; secret fields: ${[...state.fields.keys()].join(', ') || '(none)'}`);
+    throw new ConfigError(
+      `${operation}: ${className}.${String(name)} is not a secret field; secret fields: ${[...state.shape.positions.keys()].join(', ') || '(none)'}`,
+    );
   }
-  return { state, binding };
+  return { state, binding: state.bindings[position] as Binding };
 }

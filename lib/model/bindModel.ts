@@ -3,11 +3,12 @@ import type { SecretCache } from '../cache/SecretCache.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging/Logger.js';
-import { FieldBinding, fieldLabel } from './FieldBinding.js';
-import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions, type SecretFieldSpec } from './metadata.js';
+import { FieldBinding, type Binding } from './FieldBinding.js';
+import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions } from './metadata.js';
 import { ModelRuntime } from './ModelRuntime.js';
+import { ModelShape } from './ModelShape.js';
 import type { ModelState } from './ModelState.js';
-import { kBindings, kState } from './symbols.js';
+import { kState } from './symbols.js';
 import { renderTemplate } from './template.js';
 
 /** What a root model is bound to. */
@@ -17,7 +18,7 @@ export interface Wiring {
   readonly logger: Logger;
 }
 
-type Planned = { instance: object; fields: Map<string, FieldBinding>; children: [string, object][] };
+type Planned = { instance: object; shape: ModelShape; bindings: Binding[]; children: [string, object][] };
 
 /**
  * Binds a constructed root model and its nested children to a backend and a fresh partition of
@@ -47,11 +48,14 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
     partition.dispose();
     throw error;
   }
-  for (const { instance: target, fields, children } of planned) {
+  runtime.seal();
+  for (const { instance: target, shape, bindings, children } of planned) {
     for (const [name, child] of children) {
       Object.defineProperty(target, name, { value: child, enumerable: false, configurable: true, writable: false });
     }
-    apply(target, runtime, fields, target === instance);
+    shape.attach(target, bindings);
+    const state: ModelState = { runtime, shape, bindings, root: target === instance };
+    Object.defineProperty(target, kState, { value: state, enumerable: false, configurable: false, writable: false });
   }
   return { runtime, options };
 }
@@ -77,23 +81,24 @@ function plan(
   const ctor = instance.constructor;
   if (seen.has(ctor)) throw new ConfigError(`${label}: nested models form a cycle through ${ctor.name}`);
   seen.add(ctor);
-  const fields = new Map<string, FieldBinding>();
-  for (const spec of getSecretFields(ctor)) {
-    const where = fieldLabel(ctor.name, spec);
+  const shape = ModelShape.of(ctor);
+  const bindings: Binding[] = [];
+  for (const field of shape.fields) {
+    const { spec } = field;
     let path: string;
     try {
-      path = renderTemplate(spec.parts, spec.template, context, where);
+      path = renderTemplate(spec.parts, spec.template, context, field.label);
     } catch (error) {
       if (validate !== ValidateMode.None) throw error;
-      const broken = new FieldBinding(ctor.name, spec, undefined, error);
+      const broken = new FieldBinding(field, undefined, error);
       runtime.broken.push(broken);
-      fields.set(spec.name, broken);
+      bindings.push(broken);
       continue;
     }
-    fields.set(spec.name, runtime.bind(ctor.name, spec, path));
+    bindings.push(runtime.bind(field, path));
   }
   const children: [string, object][] = [];
-  planned.push({ instance, fields, children });
+  planned.push({ instance, shape, bindings, children });
   for (const nested of getNestedFields(ctor)) {
     const child = new nested.type();
     children.push([nested.name, child]);
@@ -101,46 +106,3 @@ function plan(
   }
   seen.delete(ctor);
 }
-
-function apply(instance: object, runtime: ModelRuntime, fields: Map<string, FieldBinding>, root: boolean): void {
-  const ctor = instance.constructor;
-  const specs = getSecretFields(ctor);
-  const bindings = specs.map((spec) => {
-    const binding = fields.get(spec.name) as FieldBinding;
-    binding.runtime = runtime;
-    return binding;
-  });
-  Object.defineProperty(instance, kBindings, { value: bindings, enumerable: false, configurable: false, writable: false });
-  const accessors = accessorsOf(ctor, specs);
-  specs.forEach((spec, i) => Object.defineProperty(instance, spec.name, accessors[i] as PropertyDescriptor));
-  const state: ModelState = { runtime, fields, root };
-  Object.defineProperty(instance, kState, { value: state, enumerable: false, configurable: false, writable: false });
-}
-
-type Bound = { [kBindings]: readonly FieldBinding[] };
-
-/**
- * The accessor of each secret field, made once per class and shared by its instances: every
- * instance then gets the same hidden class (per-instance closures pushed the second instance of a
- * class into V8's slow dictionary mode, and kept its getter from being inlined).
- */
-function accessorsOf(ctor: Function, specs: readonly SecretFieldSpec[]): PropertyDescriptor[] {
-  const cached = Reflect.getOwnMetadata(ACCESSORS, ctor) as PropertyDescriptor[] | undefined;
-  if (cached !== undefined && cached.length === specs.length) return cached;
-  const accessors = specs.map((spec, i): PropertyDescriptor => ({
-    // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSync.
-    get(this: Bound) {
-      const binding = this[kBindings][i] as FieldBinding;
-      return binding.entry.state === 1 ? binding.value : binding.runtime.readSync(binding);
-    },
-    set() {
-      throw new ConfigError(`${fieldLabel(ctor.name, spec)}: secret fields are read-only; rotate the secret and call refresh()`);
-    },
-    enumerable: false,
-    configurable: true,
-  }));
-  Reflect.defineMetadata(ACCESSORS, accessors, ctor);
-  return accessors;
-}
-
-const ACCESSORS = 'vaultly:accessors';

@@ -11,5 +11,5 @@ export const kInit: unique symbol = Symbol('vaultly: bind secrets, see the cause
 export const kDispose: unique symbol = Symbol('vaultly.dispose');
 /** Marks a prototype whose masking methods are installed. */
 export const kMasked: unique symbol = Symbol('vaultly.masked');
-/** A bound instance's field bindings, in the order of its class's secret fields. */
+/** A bound instance's field bindings, in the order of its class's secret fields (on the prototype: placeholders that read as unbound). */
 export const kBindings: unique symbol = Symbol('vaultly.bindings');

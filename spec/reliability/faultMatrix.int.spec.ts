@@ -218,9 +218,9 @@ const ROWS: readonly Row[] = [
 
 const CASES = ROWS.flatMap((row) => row.kinds.flatMap((kind) => [false, true].map((staleOnError) => [kind, row.name, staleOnError, row] as const)));
 
-/** The raw value the cache holds for `path`, read from the runtime: the public API hides it by design. */
-function cachedRaw(config: object, path: string): string | undefined {
-  return stateOf(config, 'test').runtime.slots.get(path)?.entry.value;
+/** The value the cache holds for `path` (string fields: the raw value), read from the runtime: the public API hides it by design. */
+function cachedRaw(config: object, path: string): unknown {
+  return stateOf(config, 'test').runtime.slots.find((slot) => slot.key === path)?.value;
 }
 
 function expectOutcome(actual: { value: unknown } | { error: unknown }, expected: Outcome, where: string): void {

@@ -1,0 +1,49 @@
+/**
+ * What is in flight for one slot, and what the last fetches left behind. Made on a slot's first
+ * fetch and dropped once nothing is pending and nothing needs remembering, so an idle slot
+ * carries none of it.
+ */
+export class Fetches {
+  /** The fetch new readers join: the newest one whose answer can still be stored. */
+  inflight: Promise<string> | undefined = undefined;
+  /** Sequence number of the last fetch started, and of the newest one whose value was stored. */
+  started = 0;
+  committed = 0;
+  /** The error of the last failed fetch, cleared by the next success. */
+  error: unknown = undefined;
+  /** Clock time before which no background refresh starts again after a failure. */
+  retryAt = 0;
+  /** Fetches still in flight, by sequence number. */
+  readonly pending = new Map<number, Promise<string>>();
+
+  /** Whether it can be dropped: nothing pending, no error or cool-down to remember. */
+  get idle(): boolean {
+    return this.pending.size === 0 && this.error === undefined && this.retryAt === 0;
+  }
+
+  /**
+   * Records `promise` as the fetch in flight until it settles. When a newer forced fetch settles
+   * first, readers go back to joining an older one that is still pending and whose answer can
+   * still be stored, rather than starting another fetch. `onIdle` runs when nothing is left.
+   */
+  track(sequence: number, promise: Promise<string>, onIdle: () => void): void {
+    this.inflight = promise;
+    this.pending.set(sequence, promise);
+    const settle = (): void => {
+      this.pending.delete(sequence);
+      if (this.inflight === promise) {
+        let next: Promise<string> | undefined;
+        let newest = this.committed;
+        for (const [pendingSequence, pending] of this.pending) {
+          if (pendingSequence > newest) {
+            newest = pendingSequence;
+            next = pending;
+          }
+        }
+        this.inflight = next;
+      }
+      if (this.idle) onIdle();
+    };
+    promise.then(settle, settle);
+  }
+}

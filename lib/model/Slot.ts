@@ -1,0 +1,78 @@
+import { CacheEntry } from '../cache/CacheEntry.js';
+import { Fetches } from './Fetches.js';
+import type { FieldBinding } from './FieldBinding.js';
+import type { FieldInfo } from './FieldInfo.js';
+
+/**
+ * One resolved cache key of a root model (`path` or `path@version`): the cache entry, what is in
+ * flight for it, and the fields bound to it. It is also the binding of its first field when that
+ * field is cached, holding that field's cast value as the entry's value, so that the common case
+ * (one field per key) costs one object and a warm read is a flag check and a field load. Further
+ * fields on the same key, and ttl-0 fields, get a {@link FieldBinding} each.
+ */
+export class Slot extends CacheEntry<unknown> {
+  /** Made on the first fetch, dropped when idle. */
+  fetches: Fetches | undefined;
+  /** Fields bound to this key besides `field`; undefined while there are none. */
+  others: FieldBinding[] | undefined;
+
+  constructor(
+    readonly path: string,
+    /** The first field bound to this key; its spec gives the version. */
+    readonly field: FieldInfo,
+  ) {
+    super();
+    this.fetches = undefined;
+    this.others = undefined;
+  }
+
+  /** The version requested, from the field specs (all fields of a key share it). */
+  get version(): number | string | undefined {
+    return this.field.spec.version;
+  }
+
+  /** The cache key: `path`, or `path@version`. */
+  get key(): string {
+    const version = this.version;
+    return version === undefined ? this.path : `${this.path}@${version}`;
+  }
+
+  /** Whether any bound field caches the value (false when every field has ttl 0). */
+  get cacheable(): boolean {
+    return this.field.spec.ttl !== 0 || (this.others?.some((other) => other.field.spec.ttl !== 0) ?? false);
+  }
+
+  /** Smallest positive ttl of its fields (seconds); undefined when none expires. */
+  get ttl(): number | undefined {
+    let ttl = positive(this.field.spec.ttl);
+    for (const other of this.others ?? []) {
+      const candidate = positive(other.field.spec.ttl);
+      if (candidate !== undefined && (ttl === undefined || candidate < ttl)) ttl = candidate;
+    }
+    return ttl;
+  }
+
+  /** Whether this slot is the binding of its first field (it is unless that field has ttl 0). */
+  get bindsField(): boolean {
+    return this.field.spec.ttl !== 0;
+  }
+
+  /** The fetch state, made if absent. */
+  fetchState(): Fetches {
+    return (this.fetches ??= new Fetches());
+  }
+
+  /** Drops the fetch state once it holds nothing worth keeping. */
+  dropIfIdle(): void {
+    if (this.fetches?.idle === true) this.fetches = undefined;
+  }
+
+  addField(binding: FieldBinding): void {
+    if (this.others === undefined) this.others = [binding];
+    else this.others.push(binding);
+  }
+}
+
+function positive(ttl: number | undefined): number | undefined {
+  return ttl === undefined || ttl === 0 ? undefined : ttl;
+}

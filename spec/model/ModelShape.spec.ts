@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { inspect } from 'node:util';
+import { bindSecrets, ConfigError, MockBackend, prefetch, Secret, SecretModel } from '../../lib/index.js';
+
+const CANARY = 'CANARY-shape-41d7';
+
+const backend = () => new MockBackend({ '/a': `${CANARY}-a`, '/b': `${CANARY}-b`, '/v': `${CANARY}-v` });
+
+describe('Class: ModelShape (where the secret accessors live)', () => {
+  it('puts the accessors on the prototype: a bound instance holds no property per secret field', async () => {
+    @SecretModel()
+    class Plain {
+      stage = 'prod';
+      @Secret('/a') a!: string;
+      @Secret('/b') b!: string;
+    }
+    const config = await bindSecrets(new Plain(), { backend: backend() });
+    await prefetch(config);
+    expect(config.a).toBe(`${CANARY}-a`);
+    expect(Object.getOwnPropertyNames(config)).toEqual(['stage']);
+    expect(Object.getOwnPropertyDescriptor(Plain.prototype, 'a')?.get).toEqual(expect.any(Function));
+    expect(Object.getOwnPropertyDescriptor(Plain.prototype, 'a')?.enumerable).toBe(false);
+    expect({ ...config }).toEqual({ stage: 'prod' });
+  });
+
+  it('leaves an unbound instance of the same class reading and writing like a plain object', async () => {
+    @SecretModel()
+    class Shared {
+      @Secret('/a') a!: string;
+    }
+    const bound = await bindSecrets(new Shared(), { backend: backend() });
+    await prefetch(bound);
+    const unbound = new Shared();
+    expect(unbound.a).toBeUndefined();
+    unbound.a = 'set-by-hand';
+    expect(unbound.a).toBe('set-by-hand');
+    expect(Object.keys(unbound)).toEqual(['a']);
+    expect(bound.a).toBe(`${CANARY}-a`);
+    expect(() => {
+      bound.a = 'x';
+    }).toThrow(ConfigError);
+  });
+
+  it('binds an instance that holds the field as an own property (class fields with define semantics, a constructor default)', async () => {
+    @SecretModel()
+    class WithDefault {
+      @Secret('/a') a!: string;
+      @Secret('/b') b!: string;
+      constructor() {
+        Object.defineProperty(this, 'a', { value: 'default-a', writable: true, enumerable: true, configurable: true });
+        this.b = 'default-b';
+      }
+    }
+    const config = await bindSecrets(new WithDefault(), { backend: backend() });
+    await prefetch(config);
+    expect([config.a, config.b]).toEqual([`${CANARY}-a`, `${CANARY}-b`]);
+    expect(Object.getOwnPropertyDescriptor(config, 'a')?.get).toEqual(expect.any(Function));
+    expect(Object.keys(config)).toEqual([]);
+    expect(inspect(config)).not.toContain(CANARY);
+    expect(() => {
+      config.b = 'x';
+    }).toThrow(/WithDefault\.b: secret fields are read-only/);
+  });
+
+  it('defines a field named like an Object.prototype member on the instance, leaving prototypes alone', async () => {
+    // Decorated by hand: TypeScript refuses a decorator on a property typed against Object's own.
+    class Odd {}
+    Reflect.defineMetadata('design:type', String, Odd.prototype, 'valueOf');
+    Secret('/v')(Odd.prototype, 'valueOf');
+    SecretModel()(Odd);
+    const config = await bindSecrets(new Odd(), { backend: backend() });
+    await prefetch(config);
+    expect((config as { valueOf: unknown }).valueOf).toBe(`${CANARY}-v`);
+    expect(Object.hasOwn(Odd.prototype, 'valueOf')).toBe(false);
+    expect(typeof new Odd().valueOf).toBe('function');
+    expect(typeof ({} as { valueOf: unknown }).valueOf).toBe('function');
+  });
+
+  it('gives every instance of a class its own values through the shared accessors', async () => {
+    @SecretModel()
+    class Tenant {
+      constructor(readonly tenant: string) {}
+      @Secret('/{tenant}/key') key!: string;
+    }
+    const values = new MockBackend({ '/t1/key': `${CANARY}-1`, '/t2/key': `${CANARY}-2` });
+    const [one, two] = await Promise.all([bindSecrets(new Tenant('t1'), { backend: values }), bindSecrets(new Tenant('t2'), { backend: values })]);
+    await Promise.all([prefetch(one), prefetch(two)]);
+    expect([one.key, two.key]).toEqual([`${CANARY}-1`, `${CANARY}-2`]);
+  });
+});
