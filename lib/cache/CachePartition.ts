@@ -12,6 +12,7 @@ export class CachePartition {
   readonly #entries = new Map<string, CacheEntry>();
   readonly #adopted: (readonly CacheEntry<unknown>[])[] = [];
   readonly #heap: CacheEntry<unknown>[] = [];
+  readonly #disposeListeners: (() => void)[] = [];
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
   #timer: TimerHandle | undefined;
@@ -56,6 +57,12 @@ export class CachePartition {
    */
   adopt(entries: readonly CacheEntry<unknown>[]): void {
     if (!this.#disposed) this.#adopted.push(entries);
+  }
+
+  /** Runs `listener` when the partition is disposed (at once if it already is). */
+  whenDisposed(listener: () => void): void {
+    if (this.#disposed) listener();
+    else this.#disposeListeners.push(listener);
   }
 
   /**
@@ -114,6 +121,7 @@ export class CachePartition {
     this.clear();
     this.#disposed = true;
     this.#onDispose(this);
+    for (const listener of this.#disposeListeners.splice(0)) listener();
   }
 
   get disposed(): boolean {

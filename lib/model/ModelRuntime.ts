@@ -73,10 +73,14 @@ export class ModelRuntime {
     return binding;
   }
 
-  /** Ends binding: the partition adopts the slots, and the index by key is let go. */
+  /**
+   * Ends binding: the partition adopts the slots, and the index by key is let go. A partition
+   * disposed from outside (its cache was) disposes the model too.
+   */
   seal(): void {
     this.#byKey = undefined;
     this.#partition.adopt(this.slots);
+    this.#partition.whenDisposed(() => this.dispose());
   }
 
   /** Whether a field's cached value is fresh by flag and by clock (never for ttl-0 fields). */
@@ -117,6 +121,8 @@ export class ModelRuntime {
     if (this.isFresh(binding)) return binding.value;
     try {
       const raw = await raceAbort(this.#load(slot), signal);
+      // Disposed while it waited: the values are gone, and a fetch may not have been stored.
+      this.#assertLive(field.label);
       return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
     } catch (error) {
       if (this.#staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
@@ -153,9 +159,10 @@ export class ModelRuntime {
     return this.#fetchAll(loaded, signal);
   }
 
-  /** Stops background work and drops the cached values. */
+  /** Stops background work and drops the cached values (also when its partition is disposed). */
   dispose(): void {
     if (this.disposed) return;
+    // Aborted first: disposing the partition calls back here.
     this.#abort.abort(new ConfigError(`${this.#name}: the model was disposed`));
     this.#partition.dispose();
     // The partition reset the slots; drop the other bindings' cast values too: a disposed model

@@ -3,7 +3,7 @@ import { EntryState } from '../cache/CacheEntry.js';
 import { ConfigError } from '../errors.js';
 import type { Binding } from './FieldBinding.js';
 import { FieldInfo } from './FieldInfo.js';
-import { getSecretFields } from './metadata.js';
+import { getSecretFields, type SecretFieldSpec } from './metadata.js';
 import type { ModelState } from './ModelState.js';
 import { kBindings, kState } from './symbols.js';
 
@@ -17,9 +17,11 @@ const UNBOUND = Object.freeze({ state: EntryState.Empty, value: undefined });
  * one accessor per field. The accessors live on the class prototype, so that an instance holds no
  * property per secret field (a model too wide for V8's fast properties would otherwise keep one
  * dictionary entry and one accessor pair per field) and every instance has the same hidden class.
- * A field whose name the prototype or `Object.prototype` already has, or which an instance holds
- * as an own property (class fields under `useDefineForClassFields`), gets the same accessor on the
- * instance instead.
+ * The same accessor is defined on each bound instance instead for a field whose name the
+ * prototype chain already has (a method, an `Object.prototype` member; not an accessor of ours),
+ * for a field the instance holds as an own property (class fields under
+ * `useDefineForClassFields`, a constructor default), when the prototype is not extensible
+ * (frozen), and when fields were added to the class after its shape was made.
  */
 export class ModelShape {
   readonly fields: readonly FieldInfo[];
@@ -29,23 +31,30 @@ export class ModelShape {
   /** Per field: whether its accessor is on the prototype (false: defined on each instance). */
   readonly #shared: readonly boolean[];
 
-  private constructor(ctor: Function) {
+  private constructor(ctor: Function, specs: readonly SecretFieldSpec[], onPrototype: boolean) {
     const prototype = ctor.prototype as object;
-    this.fields = getSecretFields(ctor).map((spec, i) => new FieldInfo(ctor.name, spec, i));
+    this.fields = specs.map((spec, i) => new FieldInfo(ctor.name, spec, i));
     this.positions = new Map(this.fields.map((field) => [field.spec.name, field.index]));
     this.#accessors = this.fields.map(accessorOf);
-    this.#shared = this.fields.map(({ spec }) => !Object.hasOwn(prototype, spec.name) && !(spec.name in Object.prototype));
+    const shareable = onPrototype && Object.isExtensible(prototype);
+    this.#shared = this.fields.map(({ spec }) => shareable && isFreeOn(prototype, spec.name));
+    if (!this.#shared.includes(true)) return;
     Object.defineProperty(prototype, kBindings, { value: this.fields.map(() => UNBOUND), configurable: true });
     this.fields.forEach((field, i) => {
       if (this.#shared[i] === true) Object.defineProperty(prototype, field.spec.name, this.#accessors[i] as PropertyDescriptor);
     });
   }
 
-  /** The shape of `ctor`, made (and its accessors installed) on first use. */
+  /**
+   * The shape of `ctor`, made (and its accessors installed) on first use. Made again, with
+   * accessors on instances only, if fields were added since: instances bound before keep the
+   * prototype's accessors, which read their bindings by the old positions.
+   */
   static of(ctor: Function): ModelShape {
+    const specs = getSecretFields(ctor);
     const cached = Reflect.getOwnMetadata(SHAPE, ctor) as ModelShape | undefined;
-    if (cached !== undefined) return cached;
-    const shape = new ModelShape(ctor);
+    if (cached !== undefined && cached.fields.length === specs.length) return cached;
+    const shape = new ModelShape(ctor, specs, cached === undefined);
     Reflect.defineMetadata(SHAPE, shape, ctor);
     return shape;
   }
@@ -63,15 +72,29 @@ export class ModelShape {
 
 const SHAPE = 'vaultly:shape';
 
+/** Marks the getters vaultly defines, so that a subclass may shadow its base class's. */
+const kOurs = Symbol('vaultly.accessor');
+
+/** Whether `name` is free for our accessor on `prototype`: absent from its chain, or ours. */
+function isFreeOn(prototype: object, name: string): boolean {
+  for (let holder: object | null = prototype; holder !== null; holder = Object.getPrototypeOf(holder) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(holder, name);
+    if (descriptor !== undefined) return (descriptor.get as { [kOurs]?: true } | undefined)?.[kOurs] === true;
+  }
+  return true;
+}
+
 function accessorOf(field: FieldInfo): PropertyDescriptor {
   const i = field.index;
   const name = field.spec.name;
+  // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSlow.
+  const get = function (this: Bound): unknown {
+    const binding = this[kBindings][i] as Binding;
+    return binding.state === 1 ? binding.value : readSlow(this, binding);
+  };
+  Object.defineProperty(get, kOurs, { value: true });
   return {
-    // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSlow.
-    get(this: Bound) {
-      const binding = this[kBindings][i] as Binding;
-      return binding.state === 1 ? binding.value : readSlow(this, binding);
-    },
+    get,
     set(this: object, value: unknown) {
       if (Object.hasOwn(this, kState)) {
         throw new ConfigError(`${field.label}: secret fields are read-only; rotate the secret and call refresh()`);

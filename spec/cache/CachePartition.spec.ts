@@ -1,4 +1,4 @@
-import { EntryState } from '../../lib/cache/CacheEntry.js';
+import { CacheEntry, EntryState } from '../../lib/cache/CacheEntry.js';
 import { SecretCache } from '../../lib/cache/SecretCache.js';
 import { systemClock } from '../../lib/cache/Clock.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
@@ -87,6 +87,30 @@ describe('Class: CachePartition', () => {
     const entry = partition.entry('/b');
     partition.store(entry, 'late', 5);
     expect(entry.state).toBe(EntryState.Empty);
+  });
+
+  it('covers adopted entries in size, expiry, expireAll and dispose, and tells its dispose listeners', () => {
+    const { clock, cache, partition } = setup();
+    const adopted = [new CacheEntry<unknown>(), new CacheEntry<unknown>()];
+    partition.adopt(adopted);
+    partition.store(adopted[0] as CacheEntry<unknown>, 1, 5);
+    partition.store(adopted[1] as CacheEntry<unknown>, 2, undefined);
+    expect(partition.size).toBe(2);
+    expect(cache.size).toBe(2);
+    clock.advance(5_000);
+    expect(adopted.map((entry) => entry.state)).toEqual([EntryState.Expired, EntryState.Fresh]);
+    partition.expireAll();
+    expect(adopted[1]?.state).toBe(EntryState.Expired);
+    const told: string[] = [];
+    partition.whenDisposed(() => told.push('first'));
+    partition.dispose();
+    partition.whenDisposed(() => told.push('late'));
+    expect(told).toEqual(['first', 'late']);
+    expect(adopted.map((entry) => [entry.state, entry.value])).toEqual([
+      [EntryState.Empty, undefined],
+      [EntryState.Empty, undefined],
+    ]);
+    expect(partition.size).toBe(0);
   });
 
   it('keeps heap order under random stores and re-stores', () => {

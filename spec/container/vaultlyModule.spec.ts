@@ -162,6 +162,23 @@ describe('Function: vaultlyModule', () => {
     expect(() => config.apiKey).toThrow(SecretNotLoadedError);
   });
 
+  it('disposing the cache disposes a transient model the container never deactivates', async () => {
+    @SecretModel({ validate: 'fetch' })
+    class Transient {
+      @Secret('/k') key!: string;
+      @Secret('/k') same!: string;
+    }
+    const container = new Container();
+    container.load(vaultlyModule({ backend: new MockBackend({ '/k': 'CANARY-transient-7c2e' }) }));
+    container.bind(Transient).toSelf();
+    const config = await container.getAsync(Transient);
+    await container.unbindAllAsync();
+    for (const name of ['key', 'same'] as const) {
+      await expect(getSecret(config, name)).rejects.toThrow(/Transient\.(key|same): the model was disposed/);
+      expect(() => config[name]).toThrow(/not loaded: the model was disposed/);
+    }
+  });
+
   it('a model resolved from a container without the module says to load it', () => {
     const container = new Container();
     container.bind(LazyConfig).toSelf();

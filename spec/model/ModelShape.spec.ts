@@ -76,6 +76,64 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
     expect(typeof ({} as { valueOf: unknown }).valueOf).toBe('function');
   });
 
+  it('leaves a member inherited from a base class to unbound instances, defining the field on bound ones', async () => {
+    class Defaults {
+      describe(): string {
+        return 'defaults';
+      }
+    }
+    class Cfg extends Defaults {}
+    Reflect.defineMetadata('design:type', String, Cfg.prototype, 'describe');
+    Secret('/a')(Cfg.prototype, 'describe');
+    SecretModel()(Cfg);
+    const bound = await bindSecrets(new Cfg(), { backend: backend() });
+    await prefetch(bound);
+    expect((bound as { describe: unknown }).describe).toBe(`${CANARY}-a`);
+    expect(new Cfg().describe()).toBe('defaults');
+  });
+
+  it("shadows a base model's accessors with the subclass's own, whichever is bound first", async () => {
+    @SecretModel()
+    class Base {
+      @Secret('/a') a!: string;
+    }
+    @SecretModel()
+    class Sub extends Base {
+      @Secret('/b') b!: string;
+    }
+    const sub = await bindSecrets(new Sub(), { backend: backend() });
+    const base = await bindSecrets(new Base(), { backend: backend() });
+    await Promise.all([prefetch(sub), prefetch(base)]);
+    expect([sub.a, sub.b, base.a]).toEqual([`${CANARY}-a`, `${CANARY}-b`, `${CANARY}-a`]);
+    expect(Object.hasOwn(Sub.prototype, 'a') && Object.hasOwn(Base.prototype, 'a')).toBe(true);
+  });
+
+  it('binds a model whose class prototype is frozen, with accessors on the instance', async () => {
+    @SecretModel()
+    class Hardened {
+      @Secret('/a') a!: string;
+    }
+    Object.freeze(Hardened.prototype);
+    const config = await bindSecrets(new Hardened(), { backend: backend() });
+    await prefetch(config);
+    expect(config.a).toBe(`${CANARY}-a`);
+    expect(Object.keys(config)).toEqual([]);
+  });
+
+  it('binds a field added to the class after an instance was bound, keeping the earlier instance right', async () => {
+    @SecretModel()
+    class Late {
+      @Secret('/a') a!: string;
+    }
+    const first = await bindSecrets(new Late(), { backend: backend() });
+    await prefetch(first);
+    Reflect.defineMetadata('design:type', String, Late.prototype, 'b');
+    Secret('/b')(Late.prototype, 'b');
+    const later = (await bindSecrets(new Late(), { backend: backend() })) as Late & { b: string };
+    await prefetch(later);
+    expect([later.a, later.b, first.a]).toEqual([`${CANARY}-a`, `${CANARY}-b`, `${CANARY}-a`]);
+  });
+
   it('gives every instance of a class its own values through the shared accessors', async () => {
     @SecretModel()
     class Tenant {
