@@ -24,9 +24,9 @@ export class Fetches {
   /**
    * Records `promise` as the fetch in flight until it settles. When a newer forced fetch settles
    * first, readers go back to joining an older one that is still pending and whose answer can
-   * still be stored, rather than starting another fetch. `onIdle` runs when nothing is left.
+   * still be stored, rather than starting another fetch. `onSettled` runs after each settles.
    */
-  track(sequence: number, promise: Promise<string>, onIdle: () => void): void {
+  track(sequence: number, promise: Promise<string>, onSettled: () => void): void {
     this.inflight = promise;
     this.pending.set(sequence, promise);
     const settle = (): void => {
@@ -42,7 +42,7 @@ export class Fetches {
         }
         this.inflight = next;
       }
-      if (this.idle) onIdle();
+      onSettled();
     };
     promise.then(settle, settle);
   }

@@ -9,7 +9,7 @@ import { log, type Logger } from '../logging/Logger.js';
 import { castValue } from './cast.js';
 import { FieldBinding, type Binding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
-import { Slot } from './Slot.js';
+import { cacheKey, Slot } from './Slot.js';
 
 /** What a root model runs on. */
 export interface RuntimeOptions {
@@ -60,7 +60,7 @@ export class ModelRuntime {
   bind(field: FieldInfo, path: string): Binding {
     const byKey = this.#byKey;
     if (byKey === undefined) throw new ConfigError(`${this.#name}: fields can no longer be bound`);
-    const key = field.spec.version === undefined ? path : `${path}@${field.spec.version}`;
+    const key = cacheKey(path, field.spec.version);
     let slot = byKey.get(key);
     if (slot === undefined) {
       slot = new Slot(path, field);
@@ -250,7 +250,7 @@ export class ModelRuntime {
     singleResults.forEach((result, i) => {
       const slot = versioned[i] as Slot;
       if (result.status === 'fulfilled') values.set(slot, result.value);
-      else note(result.reason, `${slot.path}@${String(slot.version)}`);
+      else note(result.reason, slot.key);
     });
 
     const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
@@ -328,10 +328,7 @@ export class ModelRuntime {
 
 /** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */
 function track(slot: Slot, sequence: number, promise: Promise<string>): void {
-  const fetches = slot.fetchState();
-  fetches.track(sequence, promise, () => {
-    if (slot.fetches === fetches) slot.fetches = undefined;
-  });
+  slot.fetchState().track(sequence, promise, () => slot.dropIfIdle());
 }
 
 /** The slot a binding reads through, or the error that kept its path from resolving. */

@@ -33,8 +33,7 @@ export class Slot extends CacheEntry<unknown> {
 
   /** The cache key: `path`, or `path@version`. */
   get key(): string {
-    const version = this.version;
-    return version === undefined ? this.path : `${this.path}@${version}`;
+    return cacheKey(this.path, this.version);
   }
 
   /** Whether any bound field caches the value (false when every field has ttl 0). */
@@ -71,6 +70,11 @@ export class Slot extends CacheEntry<unknown> {
     if (this.others === undefined) this.others = [binding];
     else this.others.push(binding);
   }
+}
+
+/** The cache key of a path and a requested version: `path`, or `path@version`. */
+export function cacheKey(path: string, version: number | string | undefined): string {
+  return version === undefined ? path : `${path}@${version}`;
 }
 
 function positive(ttl: number | undefined): number | undefined {
