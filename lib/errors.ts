@@ -14,6 +14,8 @@ export interface VaultlyErrorOptions {
   cause?: unknown;
   /** The resolved secret path the error is about. */
   path?: string;
+  /** The backend's error code or HTTP status (`'ThrottlingException'`, `'503'`), for logs and retry decisions. */
+  code?: string;
 }
 
 /**
@@ -29,6 +31,8 @@ export class VaultlyError extends Error {
   static readonly kind: string = 'VaultlyError';
   /** The resolved secret path the error is about, where one is known. */
   readonly path: string | undefined;
+  /** The backend's error code or HTTP status (`'ThrottlingException'`, `'503'`), where one is known. */
+  readonly code?: string;
   declare readonly [MARKER]: readonly string[];
 
   constructor(message: string, options: VaultlyErrorOptions = {}) {
@@ -36,6 +40,8 @@ export class VaultlyError extends Error {
     const ctor = new.target as typeof VaultlyError;
     this.name = ctor.kind;
     this.path = options.path;
+    // Only set when known, so that errors without one keep their shape.
+    if (options.code !== undefined) (this as { code?: string }).code = options.code;
     const kinds: string[] = [];
     for (let c: unknown = ctor; typeof c === 'function' && 'kind' in c; c = Object.getPrototypeOf(c)) {
       kinds.push((c as typeof VaultlyError).kind);

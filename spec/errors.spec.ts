@@ -17,6 +17,12 @@ describe('Errors', () => {
     expect(error).toBeInstanceOf(VaultlyError);
   });
 
+  it('carries a machine-readable code only when one is given', () => {
+    expect(new TransientError('throttled', { path: '/a', code: 'ThrottlingException' }).code).toBe('ThrottlingException');
+    expect(JSON.parse(JSON.stringify(new AuthError('denied', { code: '403' })))).toMatchObject({ code: '403' });
+    expect(Object.hasOwn(new TransientError('x'), 'code')).toBe(false);
+  });
+
   it('is() follows the hierarchy', () => {
     const error = new MissingContextVariableError('x', { variable: 'stage' });
     expect(ConfigError.is(error)).toBe(true);

@@ -55,3 +55,9 @@ export async function flush(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
   await new Promise((r) => setImmediate(r));
 }
+
+/** Waits (real time, bounded) until `condition` holds; for work that runs on timers, such as retries. */
+export async function until(condition: () => boolean, limitMs = 5_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!condition() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5));
+}

@@ -39,8 +39,8 @@ describe('EnvBackend (test_env.py)', () => {
   });
 
   it('reads process.env at each call by default', async () => {
-    const suffix = randomUUID().replace(/-/g, '_').toUpperCase();
-    const name = `VAULTLY_ORIGINAL_SPEC_${suffix}`;
+    const suffix = randomUUID().replace(/-/g, '');
+    const name = `VAULTLY_ORIGINAL_SPEC_${suffix.toUpperCase()}`;
     const backend = new EnvBackend();
     await expect(backend.get(`/vaultly/original/spec/${suffix}`)).rejects.toBeInstanceOf(SecretNotFoundError);
     process.env[name] = 'from-env';

@@ -1,4 +1,4 @@
-import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersCommand, SSMClient } from './clientSsm.js';
 import type { GetParametersCommandOutput, SSMClientConfig } from '@aws-sdk/client-ssm';
 
 import { ConfigError, TransientError } from '../../errors.js';

@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import nodeVault from 'node-vault';
 import { DEFAULT_BATCH_CONCURRENCY } from '../../constants.js';
 import { Backend, missingSecrets } from '../Backend.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
@@ -9,14 +8,17 @@ import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../
 import { raceAbort } from '../../internal/abort.js';
 import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
 import { abortableAgent } from './abortableAgent.js';
+import { acceptNonAuthoritative } from './acceptNonAuthoritative.js';
 import {
   DEFAULT_VAULT_DEFAULT_KEY,
   DEFAULT_VAULT_MOUNT_POINT,
   DEFAULT_VAULT_TIMEOUT,
+  DEFAULT_VAULT_TOKEN_FACTORY_TIMEOUT,
   VAULT_NAMESPACE_HEADER,
   VAULT_TOKEN_HEADER,
 } from './constants.js';
 import { mapVaultError } from './mapVaultError.js';
+import { nodeVault } from './nodeVaultModule.js';
 import { parseSecretName } from './parseSecretName.js';
 import type { VaultSecretName } from './parseSecretName.js';
 import { TokenRenewer } from './TokenRenewer.js';
@@ -31,6 +33,8 @@ export interface VaultBackendOptions {
   token?: string;
   /** Called when Vault rejects the token (401, or 403 "permission denied"), or when there is none. */
   tokenFactory?: VaultTokenFactory;
+  /** Seconds one `tokenFactory` call may take; after that it counts as failed and its signal aborts. */
+  tokenFactoryTimeout?: number;
   /** Where the KV v2 engine is mounted. */
   mountPoint?: string;
   /** The field of the secret read when a path has no `:key`. */
@@ -74,6 +78,8 @@ interface BatchGroup {
  * @param options.token - the client token (default: the client's, or `VAULT_TOKEN`)
  * @param options.tokenFactory - returns a fresh token, sync or async (default: none; a rejected
  *   token is an `AuthError`)
+ * @param options.tokenFactoryTimeout - seconds one `tokenFactory` call may take before the reads
+ *   waiting on it fail with an `AuthError` and the next rejected read calls it again (default: 10)
  * @param options.mountPoint - the KV v2 mount (default: `'secret'`)
  * @param options.defaultKey - the field read when the path has no `:key` (default: `'value'`)
  * @param options.namespace - Vault Enterprise namespace (default: the client's, or `VAULT_NAMESPACE`)
@@ -112,6 +118,7 @@ export class VaultBackend extends Backend {
     const mountPoint = options.mountPoint ?? DEFAULT_VAULT_MOUNT_POINT;
     const defaultKey = options.defaultKey ?? DEFAULT_VAULT_DEFAULT_KEY;
     const timeout = options.timeout ?? DEFAULT_VAULT_TIMEOUT;
+    const tokenFactoryTimeout = options.tokenFactoryTimeout ?? DEFAULT_VAULT_TOKEN_FACTORY_TIMEOUT;
     const concurrency = options.concurrency ?? DEFAULT_BATCH_CONCURRENCY;
 
     if (client !== undefined && url !== undefined) {
@@ -144,6 +151,9 @@ export class VaultBackend extends Backend {
     }
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       throw new TypeError('VaultBackend: options.timeout must be a positive number of seconds');
+    }
+    if (typeof tokenFactoryTimeout !== 'number' || !Number.isFinite(tokenFactoryTimeout) || tokenFactoryTimeout <= 0) {
+      throw new TypeError('VaultBackend: options.tokenFactoryTimeout must be a positive number of seconds');
     }
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
       throw new TypeError('VaultBackend: options.concurrency must be a positive integer');
@@ -180,7 +190,7 @@ export class VaultBackend extends Backend {
     this.#headers = { ...headers };
     this.batchConcurrency = concurrency;
     const vaultClient = this.#client;
-    this.#tokens = new TokenRenewer(token, tokenFactory, () => vaultClient.token);
+    this.#tokens = new TokenRenewer(token, tokenFactory, () => vaultClient.token, { timeoutMs: tokenFactoryTimeout * 1000 });
   }
 
   /**
@@ -299,6 +309,10 @@ export class VaultBackend extends Backend {
   }
 
   #request(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+    return this.#send(urlPath, token, signal).catch(acceptNonAuthoritative);
+  }
+
+  #send(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
     // A fresh headers object per call: node-vault writes the token into the object it is given,
     // and a shared one (a client's requestOptions.headers) would pin the first token forever.
     const headers: Record<string, string> = { ...this.#headers };

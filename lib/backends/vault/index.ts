@@ -10,9 +10,10 @@
 export { VaultBackend } from './VaultBackend.js';
 export type { VaultBackendOptions } from './VaultBackend.js';
 export type { VaultClient, VaultRequestOptions } from './VaultClient.js';
-export type { VaultTokenFactory } from './TokenRenewer.js';
+export type { VaultTokenFactory, VaultTokenFactoryContext } from './TokenRenewer.js';
 export {
   DEFAULT_VAULT_DEFAULT_KEY,
   DEFAULT_VAULT_MOUNT_POINT,
   DEFAULT_VAULT_TIMEOUT,
+  DEFAULT_VAULT_TOKEN_FACTORY_TIMEOUT,
 } from './constants.js';

@@ -18,9 +18,11 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT']
  * included), timeouts, dropped connections and anything unrecognised → `TransientError`. An error
  * that already is a `VaultlyError` is returned unchanged.
  *
- * Messages name the path and the HTTP status or socket error code only. node-vault's own message
- * is the first entry of the response's `errors` array, i.e. text chosen by whatever answered, so it
- * never reaches a message; the original error is kept as `cause`, with the token masked.
+ * Messages name the path and the HTTP status or socket error code only, which the error also
+ * carries as `code` (`'503'`, `'ECONNRESET'`). node-vault's own message is the first entry of the
+ * response's `errors` array, i.e. text chosen by whatever answered, so it never reaches a message;
+ * the original error is kept as `cause`, with the token masked and the response body removed (its
+ * message becomes the status), since the body of any answer may hold a secret.
  *
  * @param error - what node-vault rejected with
  * @param context.path - the vaultly path being read
@@ -34,30 +36,66 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT']
 export function mapVaultError(error: unknown, context: VaultErrorContext): VaultlyError {
   if (VaultlyError.is(error)) return error;
   const { path } = context;
-  const cause = maskToken(error);
   const status = statusOf(error);
+  // Read what the body can tell before it is dropped from the cause.
+  const sealed = status === 503 && firstError(error) === 'Vault is sealed' ? ', Vault is sealed' : '';
+  const version = status === 404 ? versionState(error) : '';
+  const cause = withoutResponseBody(maskToken(error), status);
   if (status !== undefined) {
+    const options = { path, cause, code: String(status) };
     if (status === 404) {
-      return new SecretNotFoundError(`Secret not found in Vault: ${path} (HTTP 404${versionState(error)})`, {
-        path,
-        cause,
-      });
+      return new SecretNotFoundError(`Secret not found in Vault: ${path} (HTTP 404${version})`, options);
     }
     if (status === 401 || status === 403) {
       const why = context.tokenRenewed === true ? ', again after tokenFactory renewed the token' : '';
-      return new AuthError(`Vault denied reading ${path} (HTTP ${status}${why})`, { path, cause });
+      return new AuthError(`Vault denied reading ${path} (HTTP ${status}${why})`, options);
     }
-    const sealed = status === 503 && firstError(error) === 'Vault is sealed' ? ', Vault is sealed' : '';
-    return new TransientError(`Vault failed reading ${path} (HTTP ${status}${sealed})`, { path, cause });
+    return new TransientError(`Vault failed reading ${path} (HTTP ${status}${sealed})`, options);
   }
   const code = codeOf(error);
+  const options = { path, cause, ...(code === undefined ? {} : { code }) };
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
-    return new TransientError(`Vault read of ${path} timed out (${code})`, { path, cause });
+    return new TransientError(`Vault read of ${path} timed out (${code})`, options);
   }
-  return new TransientError(`Vault read of ${path} failed without a response (${code ?? 'no error code'})`, {
-    path,
-    cause,
-  });
+  return new TransientError(`Vault read of ${path} failed without a response (${code ?? 'no error code'})`, options);
+}
+
+/**
+ * The body of an answer that was not a success: what Vault (or a proxy in front of it) sent, which
+ * can be the secret itself (a caching proxy's 203). node-vault keeps it as `response.body` and uses
+ * its `errors[0]` as the message; axios keeps it as `response.data`. The body leaves the cause and
+ * the message becomes the status, so no log of the error can print the body. A cause that cannot be
+ * changed (frozen) is replaced by a plain error naming the status.
+ */
+export function withoutResponseBody(error: unknown, status: number | undefined): unknown {
+  if (typeof error !== 'object' || error === null || field(error, 'response') === undefined) return error;
+  const message = `Vault answered${status === undefined ? '' : ` HTTP ${status}`} (response body withheld)`;
+  try {
+    Object.defineProperty(error, 'response', {
+      value: status === undefined ? {} : { statusCode: status },
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    // Duck-typed: node-vault's error may come from another realm (jest's VM modules).
+    if (typeof field(error, 'message') === 'string') {
+      const stack = field(error, 'stack');
+      const frames = (typeof stack === 'string' ? stack : '').split('\n').filter((line) => /^\s+at /.test(line));
+      Object.defineProperty(error, 'message', { value: message, configurable: true, writable: true });
+      Object.defineProperty(error, 'stack', {
+        value: [`${String(field(error, 'name') ?? 'Error')}: ${message}`, ...frames].join('\n'),
+        configurable: true,
+        writable: true,
+      });
+    }
+    // A copy that kept the body (a getter, a non-configurable property) is not trusted.
+    if (field(field(error, 'response'), 'body') === undefined && field(field(error, 'response'), 'data') === undefined) {
+      return error;
+    }
+  } catch {
+    // Frozen or otherwise locked: fall through to the stand-in.
+  }
+  return Object.assign(new Error(message), status === undefined ? {} : { response: { statusCode: status } });
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -238,6 +238,7 @@ describe(AWSSSMBackend.name, () => {
       expect((error as SecretNotFoundError).paths).toEqual(['/nope']);
       expect(error.message).toContain('/nope');
       expect(error.message).toContain('ParameterNotFound');
+      expect(error.code).toBe('ParameterNotFound');
       expect((error.cause as SdkCause).name).toBe('ParameterNotFound');
       expect((error.cause as SdkCause).$metadata?.httpStatusCode).toBe(400);
     });
@@ -249,17 +250,22 @@ describe(AWSSSMBackend.name, () => {
       expect((error.cause as SdkCause).name).toBe('ParameterVersionNotFound');
     });
 
-    it.each(['UnrecognizedClientException', 'AccessDeniedException', 'ExpiredTokenException', 'InvalidSignatureException'])(
-      'maps %s to AuthError',
-      async (type) => {
-        server.faults.rejectCredentialsNext(1, type);
-        const error = await getError(backendFor());
-        expect(error).toBeInstanceOf(AuthError);
-        expect(error.path).toBe('/app/plain');
-        expect(error.message).toContain(type);
-        expect((error.cause as SdkCause).name).toBe(type);
-      },
-    );
+    it.each([
+      'UnrecognizedClientException',
+      'AccessDeniedException',
+      'ExpiredTokenException',
+      'InvalidSignatureException',
+      'UnauthorizedAccessException',
+      'UnauthorizedOperation',
+    ])('maps %s to AuthError (not retried), with the name as code', async (type) => {
+      server.faults.rejectCredentialsNext(1, type);
+      const error = await getError(backendFor());
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.path).toBe('/app/plain');
+      expect(error.message).toContain(type);
+      expect(error.code).toBe(type);
+      expect((error.cause as SdkCause).name).toBe(type);
+    });
 
     it('maps any 403 to AuthError', async () => {
       server.faults.failNext(1, { status: 403, type: 'SomethingForbidden' });
@@ -279,7 +285,63 @@ describe(AWSSSMBackend.name, () => {
       expect(error.path).toBe('/app/plain');
       expect(error.message).toContain('/app/plain');
       expect(error.message).toContain(causeName);
+      expect(error.code).toBe(causeName);
       expect((error.cause as SdkCause).name).toBe(causeName);
+    });
+
+    describe('without SDK configuration', () => {
+      // The SDK's region and credential chains read these; none may point at a real setup, and the
+      // instance metadata service must not be asked (no network here).
+      const VARIABLES = [
+        'AWS_REGION',
+        'AWS_DEFAULT_REGION',
+        'AWS_PROFILE',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        'AWS_CONFIG_FILE',
+        'AWS_SHARED_CREDENTIALS_FILE',
+        'AWS_EC2_METADATA_DISABLED',
+      ];
+      const saved = new Map<string, string | undefined>();
+      beforeEach(() => {
+        for (const name of VARIABLES) saved.set(name, process.env[name]);
+        for (const name of VARIABLES) delete process.env[name];
+        process.env['AWS_CONFIG_FILE'] = `/nonexistent/${randomUUID()}/config`;
+        process.env['AWS_SHARED_CREDENTIALS_FILE'] = `/nonexistent/${randomUUID()}/credentials`;
+        process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+      });
+      afterEach(() => {
+        for (const [name, value] of saved) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      });
+
+      it('maps a missing region to a ConfigError naming the option, sending nothing', async () => {
+        const backend = new AWSSSMBackend({ clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() } });
+        backends.push(backend);
+        const error = await rejection(backend.get('/app/plain'));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).path).toBe('/app/plain');
+        expect((error as ConfigError).code).toBe('RegionConfigError');
+        expect((error as Error).message).toContain('options.region');
+        expect(server.requests).toHaveLength(0);
+      });
+
+      it('maps credentials that cannot be loaded to a ConfigError, sending nothing', async () => {
+        const backend = new AWSSSMBackend({ region: server.region, clientConfig: { endpoint: server.endpoint } });
+        backends.push(backend);
+        const error = await rejection(backend.getBatch(['/app/plain', '/app/secret']));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).code).toBe('CredentialsProviderError');
+        expect((error as Error).message).toContain('clientConfig.credentials');
+        expect(((error as ConfigError).cause as SdkCause).name).toBe('CredentialsProviderError');
+        expect(server.requests).toHaveLength(0);
+      });
     });
 
     it('maps a reset connection to TransientError', async () => {

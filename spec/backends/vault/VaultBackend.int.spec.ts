@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { jest } from '@jest/globals';
 import nodeVault from 'node-vault';
@@ -50,6 +52,8 @@ describe(VaultBackend.name, () => {
       ['namespace', { client: nodeVault({ namespace: 'a' }), namespace: 'b' }],
       ['timeout', { url: 'http://127.0.0.1:1', timeout: 0 }],
       ['timeout', { url: 'http://127.0.0.1:1', timeout: Number.NaN }],
+      ['tokenFactoryTimeout', { url: 'http://127.0.0.1:1', tokenFactoryTimeout: 0 }],
+      ['tokenFactoryTimeout', { url: 'http://127.0.0.1:1', tokenFactoryTimeout: Infinity }],
       ['concurrency', { url: 'http://127.0.0.1:1', concurrency: 0 }],
       ['concurrency', { url: 'http://127.0.0.1:1', concurrency: 1.5 }],
       ['headers', { url: 'http://127.0.0.1:1', headers: { 'X-A': 1 } as never }],
@@ -210,6 +214,7 @@ describe(VaultBackend.name, () => {
       expect(error).toBeInstanceOf(TransientError);
       expect(error.message).toBe(message);
       expect((error as TransientError).path).toBe('db');
+      expect((error as TransientError).code).toBe(String(status));
       expect(statusOf(error)).toBe(status);
     });
 
@@ -220,6 +225,7 @@ describe(VaultBackend.name, () => {
 
       expect(error).toBeInstanceOf(TransientError);
       expect(error.message).toBe('Vault read of db failed without a response (ECONNRESET)');
+      expect((error as TransientError).code).toBe('ECONNRESET');
       expect((error.cause as { code?: string }).code).toBe('ECONNRESET');
     });
 
@@ -282,6 +288,66 @@ describe(VaultBackend.name, () => {
         expect(error).toBeInstanceOf(VaultlyError);
         expect(error.message).not.toContain(canary);
       }
+    });
+  });
+
+  describe('response bodies', () => {
+    /** A stand-in for a proxy in front of Vault, answering every request with `status` and `body`. */
+    async function proxyAnswering(status: number, body: unknown): Promise<{ url: string; close: () => Promise<void> }> {
+      const server = createServer((_req, res) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', Connection: 'close' }).end(JSON.stringify(body));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      };
+    }
+
+    const kvBody = (value: string): unknown => ({ data: { data: { value }, metadata: { version: 1 } } });
+
+    it('reads a 203 (a proxy\'s non-authoritative copy) as a 200', async () => {
+      const proxy = await proxyAnswering(203, kvBody(canary));
+      try {
+        await expect(new VaultBackend({ url: proxy.url, token: 't' }).get('db')).resolves.toBe(canary);
+        await expect(new VaultBackend({ url: proxy.url, token: 't' }).getBatch(['db'])).resolves.toEqual({ db: canary });
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it.each([206, 400, 404, 409, 500])('keeps no response body in the error of a %i, its cause included', async (status) => {
+      const proxy = await proxyAnswering(status, { ...(kvBody(canary) as object), errors: [`echo ${canary}`] });
+      try {
+        const error = await rejection(new VaultBackend({ url: proxy.url, token: 't' }).get('db'));
+
+        expect(error).toBeInstanceOf(VaultlyError);
+        expect((error as VaultlyError).code).toBe(String(status));
+        expect(statusOf(error)).toBe(status);
+        expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(canary);
+        expect(JSON.stringify(error.cause)).not.toContain(canary);
+        expect((error.cause as Error).message).toBe(`Vault answered HTTP ${status} (response body withheld)`);
+        expect((error.cause as Error).stack).not.toContain(canary);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('keeps no body from the loopback Vault\'s error answers, whatever the status', async () => {
+      vault.put('db', { value: canary });
+      const faults: VaultServerFault[] = [
+        { status: 400, errors: [canary] },
+        { status: 503, errors: [canary] },
+        { status: 403, errors: [canary] },
+      ];
+      for (const fault of faults) {
+        vault.failNext(fault);
+        const error = await rejection(backendFor().get('db'));
+        expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(canary);
+      }
+      const batchError = await rejection(backendFor().getBatch(['db:missing', 'nope']));
+      expect(inspect(batchError, { depth: 20, showHidden: true })).not.toContain(canary);
     });
   });
 
@@ -353,6 +419,52 @@ describe(VaultBackend.name, () => {
       expect((error.cause as Error).cause).toBe(failure);
       expect(error.message).not.toContain(canary);
       expect((error.cause as Error).message).not.toContain(canary);
+    });
+
+    it('recovers after a factory call that never settles: the read fails after tokenFactoryTimeout, the next one renews', async () => {
+      vault.put('db', { value: canary });
+      const signals: AbortSignal[] = [];
+      const tokenFactory = jest
+        .fn<(context: { signal: AbortSignal }) => Promise<string>>()
+        .mockImplementationOnce(({ signal }) => {
+          signals.push(signal);
+          return new Promise<string>(() => undefined);
+        })
+        .mockImplementationOnce(async () => vault.token);
+      const backend = backendFor({ token: 'expired', tokenFactory, tokenFactoryTimeout: 0.02 });
+
+      const error = await rejection(backend.get('db'));
+
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.message).toBe('Could not renew the Vault token to read db');
+      expect((error.cause as Error).message).toContain('tokenFactoryTimeout');
+      expect(signals[0]?.aborted).toBe(true);
+      await expect(backend.get('db')).resolves.toBe(canary);
+      expect(tokenFactory).toHaveBeenCalledTimes(2);
+    });
+
+    it('turns a factory that throws synchronously into a rejected read, not an unhandled rejection', async () => {
+      vault.put('db', { value: canary });
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const tokenFactory = (): string => {
+          throw new Error('no login');
+        };
+        const backend = backendFor({ tokenFactory });
+        // No token at all: the factory runs before the first read; then a rejected token.
+        const noToken = new VaultBackend({ url: vault.endpoint, tokenFactory });
+        await expect(noToken.get('db')).rejects.toBeInstanceOf(AuthError);
+        await expect(backendFor({ token: 'expired', tokenFactory }).get('db')).rejects.toBeInstanceOf(AuthError);
+        await expect(backend.getBatch(['db'])).resolves.toEqual({ db: canary });
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(unhandled).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
     });
 
     it('rejects with AuthError when the factory returns an empty token', async () => {

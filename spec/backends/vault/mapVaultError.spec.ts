@@ -82,4 +82,41 @@ describe(mapVaultError.name, () => {
     expect(inspect(error, { depth: 10 })).not.toContain(token);
     expect(JSON.stringify(cause)).not.toContain(token);
   });
+
+  it('drops the response body from the cause and sets code to the HTTP status', () => {
+    const cause = apiError(500, { errors: [canary], data: { data: { value: canary } } });
+
+    const error = mapVaultError(cause, { path: 'db' });
+
+    expect(error.code).toBe('500');
+    expect(error.cause).toBe(cause);
+    expect((cause as { response?: unknown }).response).toEqual({ statusCode: 500 });
+    expect(cause.message).toBe('Vault answered HTTP 500 (response body withheld)');
+    expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(canary);
+  });
+
+  it('drops an axios-style response.data as well', () => {
+    const cause = Object.assign(new Error('Request failed'), { response: { status: 502, data: { value: canary } } });
+
+    const error = mapVaultError(cause, { path: 'db' });
+
+    expect(error.code).toBe('502');
+    expect(JSON.stringify(error.cause)).not.toContain(canary);
+  });
+
+  it('replaces a frozen cause that holds a body with a plain error naming the status', () => {
+    const cause = Object.freeze(apiError(404, { errors: [canary] }));
+
+    const error = mapVaultError(cause, { path: 'db' });
+
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(error.cause).not.toBe(cause);
+    expect((error.cause as Error).message).toBe('Vault answered HTTP 404 (response body withheld)');
+    expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(canary);
+  });
+
+  it('sets code to the socket error code when there is no response', () => {
+    expect(mapVaultError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), { path: 'db' }).code).toBe('ECONNRESET');
+    expect(mapVaultError(new Error('x'), { path: 'db' }).code).toBeUndefined();
+  });
 });
