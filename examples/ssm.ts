@@ -46,7 +46,7 @@ export async function runSsm(): Promise<void> {
     line(`rotated with PutParameter, then refresh(): value changed = ${config.dbPassword !== before}`);
 
     const last = config.dbPassword;
-    ssm.faults.failNext(20);
+    ssm.faults.failNext('error', { times: 20 });
     await refreshAll(config).catch((error: unknown) => line(`refreshAll during an SSM outage: ${(error as Error).name} (old values kept)`));
     line(`outage: sync read serves the last value = ${config.dbPassword === last}; getSecret too = ${(await getSecret(config, 'dbPassword')) === last}`);
     ssm.faults.clear();

@@ -30,7 +30,7 @@ export async function boot(bench: BenchConfig): Promise<Measure[]> {
   const values = paths.map((_, i) => makeValue(i, bench.valueLength));
   const server = await startSsmServer({ parameters: Object.fromEntries(paths.map((path, i) => [path, values[i] as string])) });
   try {
-    server.faults.latency(bench.bootLatencyMs);
+    server.faults.setLatency(bench.bootLatencyMs);
     const Model = generateModel(`Boot${count}Config`, paths, { validate: 'fetch' });
     const last = `k${count - 1}`;
 

@@ -35,7 +35,7 @@ export async function coldConcurrency(bench: BenchConfig): Promise<Measure> {
 
   const server = await startSsmServer({ parameters: { [PATH]: value } });
   try {
-    server.faults.latency(bench.coldLatencyMs);
+    server.faults.setLatency(bench.coldLatencyMs);
     const backend = new AWSSSMBackend({ clientConfig: loopbackClientConfig(server.endpoint) });
     let oursOverHttp: { ms: number; requests: number };
     try {

@@ -81,12 +81,12 @@ async function ssmEnv(): Promise<Env> {
     },
     fail: (fault) => {
       const faults = server.faults;
-      if (fault === '5xx') faults.failNext(MANY);
-      else if (fault === 'throttle') faults.throttleNext(MANY);
-      else if (fault === 'hang') faults.hangNext(MANY);
-      else if (fault === 'reset') faults.resetNext(MANY);
-      else if (fault === 'slow') faults.latency(TOTAL_TIMEOUT * 1000 + 150);
-      else faults.rejectCredentialsNext(MANY, 'ExpiredTokenException');
+      if (fault === '5xx') faults.failNext('error', { times: MANY });
+      else if (fault === 'throttle') faults.failNext('throttle', { times: MANY });
+      else if (fault === 'hang') faults.failNext('hang', { times: MANY });
+      else if (fault === 'reset') faults.failNext('reset', { times: MANY });
+      else if (fault === 'slow') faults.setLatency(TOTAL_TIMEOUT * 1000 + 150);
+      else faults.failNext('credentials', { times: MANY, code: 'ExpiredTokenException' });
     },
     remove: (field) => server.deleteParameter(paths[field]),
     restart: async () => {
@@ -126,11 +126,11 @@ async function vaultEnv(options: EnvOptions): Promise<Env> {
     },
     fail: (fault) => {
       const all = { times: Number.POSITIVE_INFINITY };
-      if (fault === '5xx') vault.failNext('internal-error', all);
-      else if (fault === 'throttle') vault.failNext('throttle', all);
-      else if (fault === 'hang') vault.failNext('hang', all);
-      else if (fault === 'reset') vault.failNext('reset', all);
-      else if (fault === 'slow') vault.setLatency(TOTAL_TIMEOUT + 0.15);
+      if (fault === '5xx') vault.faults.failNext('error', all);
+      else if (fault === 'throttle') vault.faults.failNext('throttle', all);
+      else if (fault === 'hang') vault.faults.failNext('hang', all);
+      else if (fault === 'reset') vault.faults.failNext('reset', all);
+      else if (fault === 'slow') vault.faults.setLatency(TOTAL_TIMEOUT * 1000 + 150);
       else vault.revokeToken(appToken); // the token expires mid-run
     },
     remove: (field) => vault.delete(paths[field].split(':')[0] as string),

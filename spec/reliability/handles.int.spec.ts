@@ -113,7 +113,7 @@ describe('handles left after shutdown', () => {
       const clock = new ManualClock();
       try {
         const config = await bindSecrets(new AppConfig(), { backend, clock });
-        server.faults.hangNext();
+        server.faults.failNext('hang');
         clock.advance(60_000); // apiKey expires
         const waiting = rejection(getSecret(config, 'apiKey'));
         await waitFor(() => server.requestCount('GetParameter') === 1);
@@ -143,7 +143,7 @@ describe('handles left after shutdown', () => {
         const backend = new RetryingBackend(new VaultBackend({ url: vault.endpoint, token: vault.token }), { totalTimeout: 30 });
         const config = await bindSecrets(new VaultConfig(), { backend, clock });
         await prefetch(config);
-        vault.failNext('hang');
+        vault.faults.failNext('hang');
         clock.advance(60_000);
         expect(config.password).toBe('pw'); // stale, and one background refresh starts
         await waitFor(() => vault.requests.length === 2);
@@ -177,7 +177,7 @@ describe('handles left after shutdown', () => {
         expect(cache.partitions).toBe(1);
         expect(clock.pending).toBe(1);
 
-        server.faults.hangNext();
+        server.faults.failNext('hang');
         clock.advance(60_000);
         expect(config.apiKey).toBe('key'); // stale; the refresh hangs
         await waitFor(() => server.requestCount('GetParameter') === 1);

@@ -79,23 +79,23 @@ describe('malformed SSM answers', () => {
 
   const password = canary('ssm');
   it.each([
-    ['GetParameters cut in half', () => server.faults.malformNext()],
-    ['GetParameters cut inside a value', () => server.faults.malformNext(1, `{"Parameters":[{"Name":"/prod/db/password","Value":"${password}`)],
-    ['a GetParameters answer that is not JSON', () => server.faults.malformNext(1, '<html>502 Bad Gateway</html>')],
-    ['GetParameters whose Parameters is not a list', () => server.faults.malformNext(1, '{"Parameters":{"Name":"/prod/db/password"}}')],
+    ['GetParameters cut in half', () => server.faults.failNext('malformed')],
+    ['GetParameters cut inside a value', () => server.faults.failNext('malformed', { body: `{"Parameters":[{"Name":"/prod/db/password","Value":"${password}` })],
+    ['a GetParameters answer that is not JSON', () => server.faults.failNext('malformed', { body: '<html>502 Bad Gateway</html>' })],
+    ['GetParameters whose Parameters is not a list', () => server.faults.failNext('malformed', { body: '{"Parameters":{"Name":"/prod/db/password"}}' })],
     [
       'GetParameters whose Value is a number',
-      () => server.faults.malformNext(1, '{"Parameters":[{"Name":"/prod/db/password","Value":42},{"Name":"/prod/db/pool","Value":"10"}]}'),
+      () => server.faults.failNext('malformed', { body: '{"Parameters":[{"Name":"/prod/db/password","Value":42},{"Name":"/prod/db/pool","Value":"10"}]}' }),
     ],
   ])('%s: a TransientError naming the path, nothing half-cached', async (_, arm) => {
     await expectCleanFailure(config, 'password', '/prod/db/password', arm, 'pw');
   });
 
   it.each([
-    ['cut in half', () => server.faults.malformNext()],
-    ['whose Value is a number', () => server.faults.malformNext(1, '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":42}}')],
-    ['whose Value is an object', () => server.faults.malformNext(1, `{"Parameter":{"Name":"/prod/db/password","Value":{"v":"${password}"}}}`)],
-    ['whose Parameter is missing', () => server.faults.malformNext(1, '{}')],
+    ['cut in half', () => server.faults.failNext('malformed')],
+    ['whose Value is a number', () => server.faults.failNext('malformed', { body: '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":42}}' })],
+    ['whose Value is an object', () => server.faults.failNext('malformed', { body: `{"Parameter":{"Name":"/prod/db/password","Value":{"v":"${password}"}}}` })],
+    ['whose Parameter is missing', () => server.faults.failNext('malformed', { body: '{}' })],
   ])('a GetParameter answer %s rejects with a TransientError naming the path', async (_, arm) => {
     arm();
     const error = await rejection(ssm.get('/prod/db/password'));
@@ -111,7 +111,7 @@ describe('malformed SSM answers', () => {
     }
     const pinned = await bindSecrets(new Pinned(), { backend: ssm as Backend });
     try {
-      server.faults.malformNext(1, '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":42}}');
+      server.faults.failNext('malformed', { body: '{"Parameter":{"Name":"/prod/db/password","Type":"String","Value":42}}' });
       const error = await rejection(getSecret(pinned, 'password'));
       expect(error).toBeInstanceOf(TransientError);
       expect(() => pinned.password).toThrow(SecretNotLoadedError);
@@ -173,7 +173,7 @@ describe('malformed Vault answers', () => {
   it('a 200 without KV v2 data (data not an object) is a TransientError naming the path, nothing half-cached', async () => {
     const config = await bindSecrets(new VaultConfig(), { backend: new VaultBackend({ url: vault.endpoint, token: vault.token }) });
     try {
-      await expectCleanFailure(config, 'password', 'prod/db', () => vault.failNext({ status: 200, errors: ['odd'] }), 'pw');
+      await expectCleanFailure(config, 'password', 'prod/db', () => vault.faults.failNext('error', { status: 200, message: 'odd' }), 'pw');
     } finally {
       dispose(config);
     }

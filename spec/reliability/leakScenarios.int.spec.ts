@@ -78,7 +78,7 @@ describe('leak canaries through AWSSSMBackend', () => {
   });
 
   it('a truncated GetParameters answer quoting the values fails the batch without quoting them', async () => {
-    server.faults.malformNext(2); // both attempts get the real answer cut in half
+    server.faults.failNext('malformed', { times: 2 }); // both attempts get the real answer cut in half
     const error = await rejection(refreshAll(config));
     expect(error).toBeInstanceOf(TransientError);
     expect(server.requestCount('GetParameters')).toBe(2);
@@ -89,7 +89,7 @@ describe('leak canaries through AWSSSMBackend', () => {
 
   it('a 200 body cut short inside a value fails GetParameter without quoting it; the stale value is served', async () => {
     const cut = `{"Parameter":{"Name":"/prod/db/password","Type":"SecureString","Value":"${canary('cut')}`;
-    server.faults.malformNext(2, cut);
+    server.faults.failNext('malformed', { times: 2, body: cut });
     clock.advance(60_000);
     expect(await getSecret(config, 'password')).toBe(PASSWORD);
     expect(server.requestCount('GetParameter')).toBe(2);
@@ -97,7 +97,7 @@ describe('leak canaries through AWSSSMBackend', () => {
       'vaultly: read failed, retrying (attempt 1 of 2)',
       'vaultly: refresh failed, serving the stale value',
     ]);
-    server.faults.malformNext(1, cut);
+    server.faults.failNext('malformed', { body: cut });
     const error = await rejection(ssm.get('/prod/db/password'));
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).path).toBe('/prod/db/password');
@@ -105,7 +105,7 @@ describe('leak canaries through AWSSSMBackend', () => {
   });
 
   it('throttling, 5xx and a reset while a value is stale: records and hook arguments name paths only', async () => {
-    server.faults.throttleNext().failNext().resetNext().failNext(1, { status: 503, type: 'ServiceUnavailable' });
+    server.faults.failNext('throttle').failNext('error').failNext('reset').failNext('error', { status: 503, code: 'ServiceUnavailable' });
     clock.advance(60_000);
     expect(await getSecret(config, 'password')).toBe(PASSWORD);
     expect(await getSecret(config, 'apiKey')).toBe(KEY);
@@ -116,7 +116,7 @@ describe('leak canaries through AWSSSMBackend', () => {
   });
 
   it('rejected credentials are an AuthError that quotes no value and is not retried', async () => {
-    server.faults.rejectCredentialsNext(1, 'ExpiredTokenException');
+    server.faults.failNext('credentials', { code: 'ExpiredTokenException' });
     const error = await rejection(refresh(config, 'password'));
     expect(error).toBeInstanceOf(AuthError);
     expect(server.requestCount()).toBe(1);
@@ -167,7 +167,7 @@ describe('leak canaries through VaultBackend', () => {
     expectNoCanary(denied, 'denied');
   });
 
-  it.each(['reset', 'internal-error', 'sealed', 'throttle'] as const)(
+  it.each(['reset', 'error', 'sealed', 'throttle'] as const)(
     'a %s keeps the token and the values out of the error, its cause and the retry hook',
     async (fault) => {
       const backend = new VaultBackend({ url: vault.endpoint, token });
@@ -176,7 +176,7 @@ describe('leak canaries through VaultBackend', () => {
       const config = await bindSecrets(new VaultConfig(), { backend: wrapped.backend, clock: new ManualClock(), logger: log.logger });
       try {
         await prefetch(config);
-        vault.failNext(fault, { times: 2 });
+        vault.faults.failNext(fault, { times: 2 });
         const error = await rejection(refresh(config, 'password'));
         expect(error).toBeInstanceOf(TransientError);
         expect(wrapped.onRetry).toHaveBeenCalledTimes(1);
@@ -204,7 +204,7 @@ describe('leak canaries through VaultBackend', () => {
     const backend = new VaultBackend({ url: vault.endpoint, token });
     const log = canaryLogger();
     const retry = new RetryingBackend(backend, { maxAttempts: 3, backoff: () => 0, totalTimeout: 0.2, logger: log.logger });
-    vault.failNext('hang');
+    vault.faults.failNext('hang');
     const error = await rejection(retry.get('prod/db:password'));
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toMatch(/Timed out after 0\.2s/);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { SSM_MAX_LABELS_PER_VERSION } from './constants.js';
+import { SSM_DEFAULT_KEY_ID, SSM_MAX_LABELS_PER_VERSION } from './constants.js';
 import { SsmApiError } from './SsmApiError.js';
 
 /** The parameter types SSM knows. */
@@ -58,6 +58,14 @@ interface StoredVersion {
 }
 
 const NAME_PATTERN = /^[a-zA-Z0-9_.\-/]+$/;
+const ARN_PATTERN = /^arn:aws[a-z-]*:ssm:([a-z0-9-]*):(\d{12}):parameter\/(.+)$/;
+
+/** What `GetParametersByPath`'s `ParameterFilters` narrow to; an absent member does not filter. */
+export interface SsmPathFilter {
+  types?: ReadonlySet<string>;
+  labels?: ReadonlySet<string>;
+  keyIds?: ReadonlySet<string>;
+}
 const LABEL_PATTERN = /^[a-zA-Z_.-][a-zA-Z0-9_.-]{0,99}$/;
 
 /**
@@ -161,13 +169,16 @@ export class SsmParameterStore {
   }
 
   /**
-   * Resolves `name`, `name:3` or `name:label` as `GetParameter` does.
-   * @param selectorName - the name, optionally with a `:version` or `:label` selector
+   * Resolves `name`, `name:3`, `name:label` or a full parameter ARN (with or without a selector)
+   * as `GetParameter` does. A parameter asked for by ARN comes back named by that ARN.
+   * @param selectorName - the name or ARN, optionally with a `:version` or `:label` selector
    * @param withDecryption - return a SecureString's plaintext rather than its ciphertext
+   * @throws SsmApiError `ValidationException` for a malformed name, `ParameterNotFound`,
+   *   `ParameterVersionNotFound`
    */
   get(selectorName: string, withDecryption: boolean): SsmParameterShape {
-    const { name, selector } = splitSelector(selectorName);
-    const versions = this.#versions(name);
+    const { name, selector, arn } = this.#resolve(selectorName);
+    const versions = this.#versions(name, arn);
     let found: StoredVersion | undefined;
     if (selector === undefined) found = versions.at(-1);
     else if (/^\d+$/.test(selector)) found = versions.find((v) => v.version === Number(selector));
@@ -177,33 +188,64 @@ export class SsmParameterStore {
       throw new SsmApiError(
         'ParameterVersionNotFound',
         400,
-        `Systems Manager could not find ${what} ${String(selector)} of ${name}. Verify the ${what} and try again.`,
+        `Systems Manager could not find ${what} ${String(selector)} of ${arn ?? name}. Verify the ${what} and try again.`,
       );
     }
-    return this.#shape(name, found, withDecryption, selector);
+    return this.#shape(name, found, withDecryption, selector, arn);
   }
 
-  /** The latest version of every parameter under `path` (direct children unless `recursive`), by name. */
-  getByPath(path: string, recursive: boolean, withDecryption: boolean): SsmParameterShape[] {
+  /**
+   * The latest version of every parameter under `path` (direct children unless `recursive`), by
+   * name, narrowed by `filter` (`GetParametersByPath`'s `ParameterFilters`).
+   */
+  getByPath(path: string, recursive: boolean, withDecryption: boolean, filter: SsmPathFilter = {}): SsmParameterShape[] {
     const prefix = path.endsWith('/') ? path : `${path}/`;
     const names = [...this.#params.keys()]
       .filter((name) => name.startsWith(prefix) && name.length > prefix.length)
       .filter((name) => recursive || !name.slice(prefix.length).includes('/'))
       .sort();
-    return names.map((name) => this.get(name, withDecryption));
+    const shapes: SsmParameterShape[] = [];
+    for (const name of names) {
+      const versions = this.#versions(name);
+      const { labels, types, keyIds } = filter;
+      // A Label filter picks the version that carries one of the labels, as SSM does.
+      const version = labels === undefined ? versions.at(-1) : versions.find((v) => [...v.labels].some((l) => labels.has(l)));
+      if (version === undefined) continue;
+      if (types !== undefined && !types.has(version.type)) continue;
+      if (keyIds !== undefined && !(version.type === 'SecureString' && keyIds.has(SSM_DEFAULT_KEY_ID))) continue;
+      shapes.push(this.#shape(name, version, withDecryption, undefined, undefined));
+    }
+    return shapes;
   }
 
-  #versions(name: string): StoredVersion[] {
-    const versions = this.#params.get(name);
-    if (versions === undefined || versions.length === 0) {
-      throw new SsmApiError('ParameterNotFound', 400, `Parameter ${name} not found.`);
+  /** Splits a name or ARN and its selector, checking the name as a read does. */
+  #resolve(selectorName: string): { name: string; selector: string | undefined; arn: string | undefined } {
+    const match = ARN_PATTERN.exec(selectorName);
+    if (match === null) {
+      const { name, selector } = splitSelector(selectorName);
+      if (!isReadableName(name)) throw malformedName(selectorName);
+      return { name, selector, arn: undefined };
     }
+    const [, region, accountId, rest = ''] = match;
+    const { name: tail, selector } = splitSelector(rest);
+    // The ARN of `/a/b` is `parameter/a/b`, of `flat` is `parameter/flat`.
+    const name = tail.includes('/') ? `/${tail}` : tail;
+    if (!isReadableName(name)) throw malformedName(selectorName);
+    const arn = selector === undefined ? selectorName : selectorName.slice(0, -(selector.length + 1));
+    // Another account's or region's parameter is not in this store.
+    if (region !== this.#region || accountId !== this.#accountId) throw notFound(arn);
+    return { name, selector, arn };
+  }
+
+  #versions(name: string, arn?: string): StoredVersion[] {
+    const versions = this.#params.get(name);
+    if (versions === undefined || versions.length === 0) throw notFound(arn ?? name);
     return versions;
   }
 
-  #shape(name: string, v: StoredVersion, withDecryption: boolean, selector: string | undefined): SsmParameterShape {
+  #shape(name: string, v: StoredVersion, withDecryption: boolean, selector: string | undefined, arn: string | undefined): SsmParameterShape {
     return {
-      Name: name,
+      Name: arn ?? name,
       Type: v.type,
       Value: v.type === 'SecureString' && !withDecryption ? v.ciphertext : v.value,
       Version: v.version,
@@ -239,6 +281,19 @@ function validateName(name: string): void {
       `Parameter name ${name}: can't be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`,
     );
   }
+}
+
+/** A name a read accepts: the write rules without the reserved `aws`/`ssm` prefixes (public parameters live there). */
+function isReadableName(name: string): boolean {
+  return name.length > 0 && name.length <= 2048 && NAME_PATTERN.test(name) && (!name.includes('/') || name.startsWith('/')) && !name.includes('//');
+}
+
+function malformedName(name: string): SsmApiError {
+  return validation(`Parameter name ${name} is not valid: a name holds letters, numbers and . - _, and a hierarchical name starts with / and has no empty level.`);
+}
+
+function notFound(name: string): SsmApiError {
+  return new SsmApiError('ParameterNotFound', 400, `Parameter ${name} not found.`);
 }
 
 function isValidLabel(label: string): boolean {

@@ -1,7 +1,7 @@
 import { SSM_BY_PATH_MAX_RESULTS, SSM_GET_PARAMETERS_MAX_NAMES } from './constants.js';
 import { SsmApiError } from './SsmApiError.js';
 import { SSM_PARAMETER_TYPES } from './SsmParameterStore.js';
-import type { SsmParameterShape, SsmParameterStore, SsmParameterType } from './SsmParameterStore.js';
+import type { SsmParameterShape, SsmParameterStore, SsmParameterType, SsmPathFilter } from './SsmParameterStore.js';
 
 /** The operations the loopback SSM server implements. */
 export const SSM_OPERATIONS = Object.freeze([
@@ -18,7 +18,12 @@ export type SsmOperation = (typeof SSM_OPERATIONS)[number];
 
 type Input = Readonly<Record<string, unknown>>;
 
-const NOT_FOUND: ReadonlySet<string> = new Set(['ParameterNotFound', 'ParameterVersionNotFound']);
+// GetParameters lists a missing or malformed name in InvalidParameters rather than failing.
+const INVALID_PARAMETER: ReadonlySet<string> = new Set(['ParameterNotFound', 'ParameterVersionNotFound', 'ValidationException']);
+
+// The filter keys and options SSM accepts on GetParametersByPath.
+const PATH_FILTER_KEYS = ['Type', 'KeyId', 'Label'] as const;
+const PATH_FILTER_OPTIONS = ['Equals'] as const;
 
 /**
  * Runs one SSM operation against the store: validates the JSON input as SSM does, and returns
@@ -80,10 +85,12 @@ function getParameters(store: SsmParameterStore, input: Input): Record<string, u
     try {
       parameters.push(store.get(name, withDecryption));
     } catch (error) {
-      if (!(error instanceof SsmApiError) || !NOT_FOUND.has(error.type)) throw error;
+      if (!(error instanceof SsmApiError) || !INVALID_PARAMETER.has(error.type)) throw error;
       invalid.push(name);
     }
   }
+  // The API reference: "results for GetParameters requests are listed in alphabetical order".
+  parameters.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
   return { Parameters: parameters, InvalidParameters: invalid };
 }
 
@@ -96,11 +103,11 @@ function getParametersByPath(store: SsmParameterStore, input: Input): Record<str
   if (!Number.isInteger(max) || max < 1 || max > SSM_BY_PATH_MAX_RESULTS) {
     throw constraint(String(max), 'maxResults', `Member must have value less than or equal to ${SSM_BY_PATH_MAX_RESULTS}`);
   }
-  const all = store.getByPath(path, bool(input, 'Recursive'), bool(input, 'WithDecryption'));
+  const all = store.getByPath(path, bool(input, 'Recursive'), bool(input, 'WithDecryption'), pathFilter(input['ParameterFilters']));
   const token = opt(input, 'NextToken', 'string');
   const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0 || offset > all.length) {
-    throw new SsmApiError('ValidationException', 400, 'The specified token is not valid.');
+  if (!/^[A-Za-z0-9_-]+$/.test(token ?? '0') || !Number.isInteger(offset) || offset < 0 || offset > all.length) {
+    throw new SsmApiError('InvalidNextToken', 400, 'The specified token is not valid.');
   }
   const end = offset + max;
   return {
@@ -145,6 +152,36 @@ function strList(input: Input, field: string, min: number, max: number): string[
     throw constraint(`[${value.join(', ')}]`, lowerFirst(field), `Member must have length ${bound}`);
   }
   return value;
+}
+
+/** Reads `ParameterFilters` of GetParametersByPath, refusing what SSM refuses there. */
+function pathFilter(raw: unknown): SsmPathFilter {
+  if (raw === undefined || raw === null) return {};
+  if (!Array.isArray(raw)) throw new SsmApiError('SerializationException', 400, 'Unexpected type for ParameterFilters');
+  const filter: { types?: Set<string>; labels?: Set<string>; keyIds?: Set<string> } = {};
+  for (const entry of raw as unknown[]) {
+    const { Key, Option, Values } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof Key !== 'string' || !(PATH_FILTER_KEYS as readonly string[]).includes(Key)) {
+      throw new SsmApiError(
+        'ValidationException',
+        400,
+        `The following filter key is not valid: ${String(Key)}. Valid filter keys include: [${PATH_FILTER_KEYS.join(', ')}].`,
+      );
+    }
+    if (Option !== undefined && Option !== null && !(PATH_FILTER_OPTIONS as readonly unknown[]).includes(Option)) {
+      throw new SsmApiError(
+        'ValidationException',
+        400,
+        `The following filter option is not valid: ${String(Option)}. Valid options include: [${PATH_FILTER_OPTIONS.join(', ')}].`,
+      );
+    }
+    if (!Array.isArray(Values) || Values.length === 0 || !Values.every((v) => typeof v === 'string')) {
+      throw new SsmApiError('ValidationException', 400, `The following filter values are missing : null for filter key ${Key}.`);
+    }
+    const member = Key === 'Type' ? 'types' : Key === 'Label' ? 'labels' : 'keyIds';
+    filter[member] = new Set(Values as string[]);
+  }
+  return filter;
 }
 
 function constraint(value: string, member: string, rule: string): SsmApiError {

@@ -25,6 +25,11 @@ export class VaultTokens {
     this.#usesLeft.delete(token);
   }
 
+  /** The uses `token` has left (`Infinity`: no limit), or `undefined` when it is not accepted. */
+  usesLeft(token: string): number | undefined {
+    return this.#usesLeft.get(token);
+  }
+
   /** Whether `token` is accepted now; spends one use if so. */
   use(token: string | undefined): boolean {
     if (token === undefined) return false;

@@ -6,5 +6,3 @@ export const DEFAULT_VAULT_SERVER_TOKEN = 'root';
 /** The KV v2 mount the loopback server serves when no `mounts` option is given. */
 export const DEFAULT_VAULT_SERVER_MOUNT = 'secret';
 
-/** The largest request body the loopback server reads, in bytes. */
-export const VAULT_SERVER_MAX_BODY = 1024 * 1024;

@@ -16,6 +16,7 @@ export interface KvRequest {
 
 const NOT_FOUND = (): KvResponse => vaultErrors(404);
 const NO_CONTENT: KvResponse = { status: 204 };
+const KV_V2_OPERATIONS: ReadonlySet<string> = new Set(['data', 'metadata', 'delete', 'undelete', 'destroy']);
 
 /**
  * Answers one KV v2 request the way Vault does: read (`GET data/:path?version=`), write
@@ -40,6 +41,7 @@ export function handleKvRequest(store: VaultStore, request: KvRequest): KvRespon
     if (path !== '' && !path.endsWith('/')) return listResponse(store.list(location.namespace, location.mount, `${path}/`));
     return listResponse(store.list(location.namespace, location.mount, path));
   }
+  if (!KV_V2_OPERATIONS.has(operation)) return invalidV1Path(request);
   // Vault's data and metadata routes never match a path that is empty or ends with '/'.
   if (path === '' || path.endsWith('/')) return unsupportedPath(request);
 
@@ -47,6 +49,7 @@ export function handleKvRequest(store: VaultStore, request: KvRequest): KvRespon
     case 'data': {
       if (method === 'GET') return readData(store, location, request.query.get('version'));
       if (writeLike) return writeData(store, location, request.body);
+      if (method === 'PATCH') return patchData(store, location, request.body);
       if (method === 'DELETE') {
         store.delete(location);
         return NO_CONTENT;
@@ -79,7 +82,7 @@ export function handleKvRequest(store: VaultStore, request: KvRequest): KvRespon
       break;
     }
     default:
-      return unsupportedPath(request);
+      return invalidV1Path(request);
   }
   return vaultErrors(405, 'unsupported operation');
 }
@@ -111,6 +114,44 @@ function writeData(store: VaultStore, location: { namespace: string; mount: stri
     if (error instanceof CasMismatch) return vaultErrors(400, error.message);
     throw error;
   }
+}
+
+/** PATCH merges `data` into the current version as a JSON merge patch (RFC 7386), as `vault kv patch` does. */
+function patchData(store: VaultStore, location: { namespace: string; mount: string; path: string }, body: unknown): KvResponse {
+  const patch = (body as { data?: unknown } | undefined)?.data;
+  if (!isObject(patch)) return vaultErrors(400, 'no data provided');
+  const cas = (body as { options?: { cas?: unknown } }).options?.cas;
+  if (cas !== undefined && !Number.isSafeInteger(cas)) return vaultErrors(400, 'error parsing check-and-set parameter');
+  const current = store.read(location);
+  // Vault answers a patch of a missing, deleted or destroyed secret with a bare 404.
+  if (current.kind !== 'found') return NOT_FOUND();
+  return writeData(store, location, { data: mergePatch(current.data, patch), ...(cas === undefined ? {} : { options: { cas } }) });
+}
+
+function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else if (isObject(value)) merged[key] = mergePatch(isObject(merged[key]) ? merged[key] : {}, value);
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A KV v1-style path on a KV v2 mount (`secret/db` rather than `secret/data/db`): Vault answers
+ * 404 with a warning naming the `vault kv` subcommand to use.
+ */
+function invalidV1Path(request: KvRequest): KvResponse {
+  const { method } = request;
+  const subCommand =
+    method === 'POST' || method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : isTrue(request.query.get('list')) || method === 'LIST' ? 'list' : 'get';
+  const warning = `Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv ${subCommand}' for this operation.`;
+  return { status: 404, body: vaultEnvelope(null, { warnings: [warning] }) };
 }
 
 function listResponse(keys: string[]): KvResponse {

@@ -1,26 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { DEFAULT_VAULT_SERVER_MOUNT, DEFAULT_VAULT_SERVER_TOKEN, VAULT_SERVER_MAX_BODY } from './constants.js';
-import { FaultQueue } from './FaultQueue.js';
-import type { VaultServerFault } from './FaultQueue.js';
+
+import { COMMON_FAULT_KINDS, startLoopbackServer } from '../kit/index.js';
+import type { ArmedFault, LoopbackIncoming, LoopbackRequest, LoopbackResponse, LoopbackServer, LoopbackServerOptions } from '../kit/index.js';
+import { DEFAULT_VAULT_SERVER_MOUNT, DEFAULT_VAULT_SERVER_TOKEN } from './constants.js';
 import { handleKvRequest } from './handleKvRequest.js';
+import { lookupSelf } from './lookupSelf.js';
 import { vaultErrors } from './vaultResponses.js';
 import type { KvResponse } from './vaultResponses.js';
 import { VaultStore } from './VaultStore.js';
 import { VaultTokens } from './VaultTokens.js';
 
+/**
+ * The fault kinds the loopback Vault understands: the kit's common ones, and `'sealed'`
+ * (503 "Vault is sealed"). `'throttle'` is 429 "rate limit quota exceeded", `'error'` 500
+ * "internal error", `'credentials'` 403 "permission denied".
+ */
+export const VAULT_FAULT_KINDS = Object.freeze([...COMMON_FAULT_KINDS, 'sealed'] as const);
+
+/** One of {@link VAULT_FAULT_KINDS}. */
+export type VaultFaultKind = (typeof VAULT_FAULT_KINDS)[number];
+
 /** Options of {@link startVaultServer}. */
-export interface VaultServerOptions {
+export interface VaultServerOptions extends LoopbackServerOptions {
   /** The root token, accepted without limit. */
   token?: string;
   /** Secrets to start with, in the first mount of the root namespace: `{ path: data }`. */
   secrets?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** The KV v2 mounts served. */
   mounts?: readonly string[];
-  /** Seconds every response is delayed by. */
-  latency?: number;
 }
 
 /** Where a secret lives, for the handle's methods. */
@@ -37,36 +44,23 @@ export interface VaultServerPutOptions extends VaultServerLocationOptions {
   cas?: number;
 }
 
-/** Options of {@link VaultServer.failNext}. */
-export interface VaultServerFaultOptions {
-  /** How many matching requests get the fault (default: 1; `Infinity` for all). */
-  times?: number;
-  /** Which requests get the fault (default: every request). */
-  match?: (request: VaultServerRequest) => boolean;
-}
-
 /** One request as the loopback Vault saw it. Bodies, and so values, are never recorded. */
-export interface VaultServerRequest {
-  method: string;
-  /** The URL path as sent, still percent-encoded, such as `/v1/secret/data/db`. */
-  path: string;
-  query: Readonly<Record<string, string>>;
+export interface VaultServerRequest extends LoopbackRequest {
+  /**
+   * `'read'`, `'write'`, `'patch'`, `'delete'` (data), `'list'`, `'metadata'`, `'delete-metadata'`,
+   * `'delete-versions'`, `'undelete'`, `'destroy'`, `'lookup-self'`, `'health'`, or `''`.
+   */
+  readonly op: string;
   /** The `X-Vault-Token` header, if any. */
-  token: string | undefined;
+  readonly token: string | undefined;
   /** The `X-Vault-Namespace` header, if any. */
-  namespace: string | undefined;
+  readonly namespace: string | undefined;
 }
 
-/** A running loopback Vault. */
-export interface VaultServer {
-  /** `http://127.0.0.1:<port>`, for node-vault's `endpoint` or `VaultBackend`'s `url`. */
-  readonly endpoint: string;
+/** A running loopback Vault: the kit's handle plus secrets and tokens. */
+export interface VaultServer extends LoopbackServer<VaultFaultKind, VaultServerRequest> {
   /** The root token. */
   readonly token: string;
-  /** Every request received so far, oldest first. */
-  readonly requests: readonly VaultServerRequest[];
-  /** Connections currently open. */
-  readonly openConnections: number;
   /**
    * Writes a new version of the secret at `path` and returns its version number.
    * @throws Error when `options.cas` does not match the current version
@@ -82,42 +76,36 @@ export interface VaultServer {
   addToken(token: string, options?: { uses?: number }): void;
   /** Stops accepting `token`: requests with it get 403 "permission denied". */
   revokeToken(token: string): void;
-  /** Makes the next matching request(s) fail with `fault`. */
-  failNext(fault: VaultServerFault, options?: VaultServerFaultOptions): void;
-  /** Drops the faults still queued. */
-  clearFaults(): void;
-  /** Delays every later response by `seconds`. */
-  setLatency(seconds: number): void;
-  /** Forgets the request log. */
-  clearRequests(): void;
-  /** Stops the server, destroying open (and hanging) connections. */
-  close(): Promise<void>;
 }
 
 /**
  * Starts a loopback HTTP server on 127.0.0.1 that speaks Vault's KV v2 API (read, write with
- * `cas`, delete, undelete, destroy, metadata, `?list=true`) with Vault's response bodies, token
- * checks (403 "permission denied"), per-namespace secrets (`X-Vault-Namespace`), fault injection
- * and a request log. For tests of code that reads Vault through node-vault or `VaultBackend`.
+ * `cas`, PATCH merge, delete, undelete, destroy, metadata, `?list=true`) and
+ * `auth/token/lookup-self`, with Vault's response bodies, token checks (403 "permission
+ * denied"), per-namespace secrets (`X-Vault-Namespace`), and the kit's fault injection, quota and
+ * request log. For tests of code that reads Vault through node-vault or `VaultBackend`.
  *
  * @param options.token - the root token (default: `'root'`)
  * @param options.secrets - initial secrets in the first mount, root namespace (default: none)
  * @param options.mounts - the KV v2 mounts (default: `['secret']`)
- * @param options.latency - seconds to delay every response (default: 0)
+ * @param options.latencyMs - milliseconds every response is delayed by (default: 0)
+ * @param options.quota - a request-rate quota `{ rate, burst?, now? }` (default: none)
  *
  * @example
  * ```ts
  * const vault = await startVaultServer({ secrets: { db: { password: 'pw' } } });
  * const backend = new VaultBackend({ url: vault.endpoint, token: vault.token });
- * await backend.get('db:password'); // 'pw'
- * vault.failNext('sealed');         // the next read is a 503 "Vault is sealed"
+ * await backend.get('db:password');  // 'pw'
+ * vault.faults.failNext('sealed');   // the next read is a 503 "Vault is sealed"
  * await vault.close();
  * ```
  */
 export async function startVaultServer(options: VaultServerOptions = {}): Promise<VaultServer> {
+  if ('latency' in options) {
+    throw new TypeError('startVaultServer: options.latency (seconds) was replaced by options.latencyMs (milliseconds)');
+  }
   const rootToken = options.token ?? DEFAULT_VAULT_SERVER_TOKEN;
   const mounts = new Set((options.mounts ?? [DEFAULT_VAULT_SERVER_MOUNT]).map(trimSlashes));
-  let latencyMs = toLatencyMs(options.latency ?? 0);
   if (mounts.size === 0 || [...mounts].some((m) => m === '')) {
     throw new TypeError('startVaultServer: options.mounts must list non-empty mount paths');
   }
@@ -125,10 +113,6 @@ export async function startVaultServer(options: VaultServerOptions = {}): Promis
   const store = new VaultStore(() => new Date());
   const tokens = new VaultTokens();
   tokens.add(rootToken);
-  const faults = new FaultQueue<VaultServerRequest>();
-  const requests: VaultServerRequest[] = [];
-  const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
 
   const locate = (path: string, location: VaultServerLocationOptions = {}): { namespace: string; mount: string; path: string } => {
     const mount = trimSlashes(location.mount ?? defaultMount);
@@ -137,184 +121,157 @@ export async function startVaultServer(options: VaultServerOptions = {}): Promis
   };
   for (const [path, data] of Object.entries(options.secrets ?? {})) store.write(locate(path), data);
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, vaultErrors(500, 'internal error'));
-      else res.destroy();
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const entry: VaultServerRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      token: header(req, 'x-vault-token'),
-      namespace: header(req, 'x-vault-namespace'),
-    };
-    requests.push(entry);
-    const body = await readBody(req);
-    if (latencyMs > 0) await delay(latencyMs, timers);
-    const fault = faults.take(entry);
-    if (fault === 'hang') return;
-    if (fault === 'reset') {
-      req.socket.resetAndDestroy();
-      return;
-    }
-    if (fault !== undefined) {
-      send(res, faultResponse(fault));
-      return;
-    }
-    send(res, route(entry, url, body));
-  }
-
-  function route(entry: VaultServerRequest, url: URL, body: BodyResult): KvResponse {
-    let rest: string;
+  /** The path after `/v1/`, decoded, or `undefined` when it is not a `/v1/` path or not decodable. */
+  const apiPath = (incoming: LoopbackIncoming): string | undefined => {
     try {
-      rest = decodeURIComponent(url.pathname);
+      const decoded = decodeURIComponent(incoming.url.pathname);
+      return decoded.startsWith('/v1/') ? decoded.slice('/v1/'.length) : undefined;
     } catch {
-      return vaultErrors(400, 'invalid URL escape');
+      return undefined;
     }
-    if (!rest.startsWith('/v1/')) return vaultErrors(404);
-    rest = rest.slice('/v1/'.length);
-    if (rest === 'sys/health' && entry.method === 'GET') return health();
-    if (!tokens.use(entry.token)) return vaultErrors(403, 'permission denied');
+  };
+  // The longest mount that prefixes the path wins, as in Vault's router.
+  const mountOf = (rest: string): string | undefined =>
+    [...mounts].filter((m) => rest.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+
+  const operationOf = (incoming: LoopbackIncoming): string => {
+    const rest = apiPath(incoming);
+    if (rest === undefined) return '';
+    if (rest === 'sys/health') return 'health';
+    if (rest === 'auth/token/lookup-self') return 'lookup-self';
+    const mount = mountOf(rest);
+    if (mount === undefined) return '';
+    return kvOperation(incoming.method, rest.slice(mount.length + 1).split('/')[0] ?? '', incoming.url.searchParams.get('list'));
+  };
+
+  const route = (incoming: LoopbackIncoming, record: VaultServerRequest): KvResponse => {
+    const rest = apiPath(incoming);
+    if (rest === undefined) return /^\/v1\//.test(incoming.url.pathname) ? vaultErrors(400, 'invalid URL escape') : vaultErrors(404);
+    if (rest === 'sys/health' && record.method === 'GET') return health();
+    if (!tokens.use(record.token)) return vaultErrors(403, 'permission denied');
+    const body = parseJson(incoming.body);
     if (!body.ok) return vaultErrors(400, 'failed to parse JSON input');
-    // The longest mount that prefixes the path wins, as in Vault's router.
-    const mount = [...mounts].filter((m) => rest.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+    if (rest === 'auth/token/lookup-self') {
+      if (record.method !== 'GET' && record.method !== 'POST') return vaultErrors(405, 'unsupported operation');
+      return lookupSelf(record.token ?? '', record.token === rootToken, tokens.usesLeft(record.token ?? ''));
+    }
+    if (record.method === 'PATCH' && !String(incoming.headers['content-type']).startsWith('application/merge-patch+json')) {
+      return vaultErrors(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${String(incoming.headers['content-type'] ?? '')}`);
+    }
+    const mount = mountOf(rest);
     if (mount === undefined) return vaultErrors(404, `no handler for route "${rest}". route entry not found.`);
     return handleKvRequest(store, {
-      method: entry.method,
-      namespace: trimSlashes(entry.namespace ?? ''),
+      method: record.method,
+      namespace: trimSlashes(record.namespace ?? ''),
       mount,
       rest: rest.slice(mount.length + 1),
-      query: url.searchParams,
+      query: incoming.url.searchParams,
       body: body.value,
     });
-  }
+  };
 
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const server = await startLoopbackServer<VaultFaultKind, VaultServerRequest>(
+    {
+      name: 'startVaultServer',
+      kinds: VAULT_FAULT_KINDS,
+      describe: (incoming) => ({
+        op: operationOf(incoming),
+        token: header(incoming, 'x-vault-token'),
+        namespace: header(incoming, 'x-vault-namespace'),
+      }),
+      answer: (incoming, record) => toResponse(route(incoming, record)),
+      answerFault: (fault) => toResponse(faultResponse(fault)),
+      // Vault's rate-limit quota answer (http/util.go): 429, the request path, and Retry-After.
+      answerThrottled: (record, retryAfterSeconds) => {
+        const path = trimSlashes(safeDecode(record.path).replace(/^\/v1\//, ''));
+        return toResponse(vaultErrors(429, `request path ${JSON.stringify(path)}: rate limit quota exceeded`), {
+          'Retry-After': String(retryAfterSeconds),
+        });
+      },
+      // Vault exempts sys/health from rate-limit quotas by default.
+      quotaExempt: (record) => record.op === 'health',
+    },
+    {
+      ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+      ...(options.quota === undefined ? {} : { quota: options.quota }),
+      ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    },
+  );
 
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
+  return Object.assign(server, {
     token: rootToken,
-    get requests() {
-      return [...requests];
-    },
-    get openConnections() {
-      return sockets.size;
-    },
-    put(path, data, putOptions = {}) {
+    put(path: string, data: Readonly<Record<string, unknown>>, putOptions: VaultServerPutOptions = {}) {
       try {
         return store.write(locate(path, putOptions), data, putOptions.cas).version;
       } catch (error) {
         throw new Error(`startVaultServer: put ${path}: ${(error as Error).message}`);
       }
     },
-    delete(path, versions, location) {
+    delete(path: string, versions?: readonly number[], location?: VaultServerLocationOptions) {
       store.delete(locate(path, location), versions);
     },
-    undelete(path, versions, location) {
+    undelete(path: string, versions: readonly number[], location?: VaultServerLocationOptions) {
       store.undelete(locate(path, location), versions);
     },
-    destroy(path, versions, location) {
+    destroy(path: string, versions: readonly number[], location?: VaultServerLocationOptions) {
       store.destroy(locate(path, location), versions);
     },
-    addToken(token, tokenOptions = {}) {
+    addToken(token: string, tokenOptions: { uses?: number } = {}) {
       tokens.add(token, tokenOptions.uses);
     },
-    revokeToken(token) {
+    revokeToken(token: string) {
       tokens.revoke(token);
     },
-    failNext(fault, faultOptions = {}) {
-      faults.add(fault, faultOptions.times ?? 1, faultOptions.match);
-    },
-    clearFaults() {
-      faults.clear();
-    },
-    setLatency(seconds) {
-      latencyMs = toLatencyMs(seconds);
-    },
-    clearRequests() {
-      requests.length = 0;
-    },
-    close() {
-      closing ??= (async () => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        faults.clear();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Resolving only once every socket has emitted 'close' leaves no handle behind.
-        const destroyed = [...sockets].map(
-          (socket) =>
-            new Promise<void>((resolve) => {
-              socket.once('close', () => resolve());
-              socket.destroy();
-            }),
-        );
-        await Promise.all([stopped, ...destroyed]);
-      })();
-      return closing;
-    },
+  });
+}
+
+function kvOperation(method: string, segment: string, list: string | null): string {
+  const write = method === 'POST' || method === 'PUT';
+  switch (segment) {
+    case 'data':
+      return method === 'GET' ? 'read' : write ? 'write' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? 'delete' : '';
+    case 'metadata':
+      if (method === 'GET') return list === null ? 'metadata' : 'list';
+      return method === 'DELETE' ? 'delete-metadata' : '';
+    case 'delete':
+      return write ? 'delete-versions' : '';
+    case 'undelete':
+    case 'destroy':
+      return write ? segment : '';
+    default:
+      return '';
+  }
+}
+
+function faultResponse(fault: ArmedFault<VaultFaultKind>): KvResponse {
+  const answer = (status: number, message: string): KvResponse => vaultErrors(fault.status ?? status, fault.message ?? message);
+  switch (fault.kind) {
+    case 'throttle':
+      return answer(429, 'rate limit quota exceeded');
+    case 'sealed':
+      return answer(503, 'Vault is sealed');
+    case 'credentials':
+      return answer(403, 'permission denied');
+    default:
+      return answer(500, 'internal error');
+  }
+}
+
+function toResponse(response: KvResponse, headers: Record<string, string> = {}): LoopbackResponse {
+  if (response.body === undefined) return { status: response.status, headers: { 'Cache-Control': 'no-store', ...headers } };
+  return {
+    status: response.status,
+    headers: { 'Cache-Control': 'no-store', 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(response.body),
   };
 }
 
-type BodyResult = { ok: true; value: unknown } | { ok: false };
-
-async function readBody(req: IncomingMessage): Promise<BodyResult> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > VAULT_SERVER_MAX_BODY) return { ok: false };
-    chunks.push(chunk);
-  }
-  if (size === 0) return { ok: true, value: undefined };
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  if (body.length === 0) return { ok: true, value: undefined };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
+    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown };
   } catch {
     return { ok: false };
-  }
-}
-
-function send(res: ServerResponse, response: KvResponse): void {
-  if (response.body === undefined) {
-    res.writeHead(response.status, { 'Cache-Control': 'no-store' }).end();
-    return;
-  }
-  const text = JSON.stringify(response.body);
-  res
-    .writeHead(response.status, {
-      'Cache-Control': 'no-store',
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(text),
-    })
-    .end(text);
-}
-
-function faultResponse(fault: Exclude<VaultServerFault, 'hang' | 'reset'>): KvResponse {
-  switch (fault) {
-    case 'internal-error':
-      return vaultErrors(500, 'internal error');
-    case 'throttle':
-      return vaultErrors(429, 'rate limit quota exceeded');
-    case 'sealed':
-      return vaultErrors(503, 'Vault is sealed');
-    default:
-      return { status: fault.status, body: { errors: [...(fault.errors ?? [])] } };
   }
 }
 
@@ -336,8 +293,8 @@ function health(): KvResponse {
   };
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
+function header(incoming: LoopbackIncoming, name: string): string | undefined {
+  const value = incoming.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
@@ -345,20 +302,10 @@ function trimSlashes(path: string): string {
   return path.replace(/^\/+|\/+$/g, '');
 }
 
-function toLatencyMs(seconds: number): number {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new TypeError('startVaultServer: latency must be a non-negative number of seconds');
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
   }
-  return seconds * 1000;
-}
-
-function delay(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      resolve();
-    }, ms);
-    timer.unref();
-    timers.add(timer);
-  });
 }

@@ -7,14 +7,17 @@ export interface KvResponse {
 }
 
 /**
- * The envelope Vault wraps every successful response body in.
+ * The envelope Vault wraps every answer of a mount in, with the mount's type (`mount_type`).
  *
+ * @param data - the `data` member
+ * @param options.mountType - the type of the mount that answered (default: `'kv'`)
+ * @param options.warnings - Vault's `warnings` (default: `null`)
  * @example
  * ```ts
- * vaultEnvelope({ keys: ['db'] }); // { request_id, lease_id: '', ..., data: { keys: ['db'] }, ... }
+ * vaultEnvelope({ keys: ['db'] }); // { request_id, lease_id: '', ..., data: { keys: ['db'] }, ..., mount_type: 'kv' }
  * ```
  */
-export function vaultEnvelope(data: unknown): Record<string, unknown> {
+export function vaultEnvelope(data: unknown, options: { mountType?: string; warnings?: string[] } = {}): Record<string, unknown> {
   return {
     request_id: randomUUID(),
     lease_id: '',
@@ -22,8 +25,9 @@ export function vaultEnvelope(data: unknown): Record<string, unknown> {
     lease_duration: 0,
     data,
     wrap_info: null,
-    warnings: null,
+    warnings: options.warnings ?? null,
     auth: null,
+    mount_type: options.mountType ?? 'kv',
   };
 }
 

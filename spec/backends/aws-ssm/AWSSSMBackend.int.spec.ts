@@ -86,19 +86,19 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('makes one attempt only, leaving retries to RetryingBackend', async () => {
-      server.faults.failNext();
+      server.faults.failNext('error');
       await expect(backendFor().get('/app/plain')).rejects.toBeInstanceOf(TransientError);
       expect(server.requestCount('GetParameter')).toBe(1);
     });
 
     it('keeps maxAttempts from clientConfig', async () => {
-      server.faults.failNext();
+      server.faults.failNext('error');
       expect(await backendFor({ maxAttempts: 2 }).get('/app/plain')).toBe('hello');
       expect(server.requestCount('GetParameter')).toBe(2);
     });
 
     it('merges plain request handler options over its timeout defaults', async () => {
-      server.faults.hangNext();
+      server.faults.failNext('hang');
       const error = await rejection(backendFor({ requestHandler: { requestTimeout: 40 } }).get('/app/plain'));
       expect(error).toBeInstanceOf(TransientError);
       expect(((error as TransientError).cause as SdkCause).name).toBe('TimeoutError');
@@ -185,7 +185,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('rejects the batch on any other failure, naming the chunk', async () => {
-      server.faults.failNext();
+      server.faults.failNext('error');
       const error = await rejection(backendFor({}, { concurrency: 1 }).getBatch(KEYS));
       expect(error).toBeInstanceOf(TransientError);
       expect((error as TransientError).message).toContain('/batch/k00');
@@ -194,7 +194,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('keeps at most `concurrency` requests in flight', async () => {
-      server.faults.hangNext(3);
+      server.faults.failNext('hang', { times: 3 });
       const controller = new AbortController();
       const batch = rejection(backendFor({}, { concurrency: 2 }).getBatch(KEYS, { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 2);
@@ -205,7 +205,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('runs up to 4 chunks at once by default', async () => {
-      server.faults.hangNext(3);
+      server.faults.failNext('hang', { times: 3 });
       const controller = new AbortController();
       const batch = rejection(backendFor().getBatch(KEYS, { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 3);
@@ -214,7 +214,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('rejects with the signal reason when aborted, without waiting for the server', async () => {
-      server.faults.hangNext(3);
+      server.faults.failNext('hang', { times: 3 });
       const controller = new AbortController();
       const reason = new Error('caller gave up');
       const batch = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).getBatch(KEYS, { signal: controller.signal }));
@@ -258,7 +258,7 @@ describe(AWSSSMBackend.name, () => {
       'UnauthorizedAccessException',
       'UnauthorizedOperation',
     ])('maps %s to AuthError (not retried), with the name as code', async (type) => {
-      server.faults.rejectCredentialsNext(1, type);
+      server.faults.failNext('credentials', { code: type });
       const error = await getError(backendFor());
       expect(error).toBeInstanceOf(AuthError);
       expect(error.path).toBe('/app/plain');
@@ -268,16 +268,16 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('maps any 403 to AuthError', async () => {
-      server.faults.failNext(1, { status: 403, type: 'SomethingForbidden' });
+      server.faults.failNext('error', { status: 403, code: 'SomethingForbidden' });
       expect(await getError(backendFor())).toBeInstanceOf(AuthError);
     });
 
     it.each([
-      ['throttling', (s: SsmServer) => s.faults.throttleNext(), 'ThrottlingException'],
-      ['a 500', (s: SsmServer) => s.faults.failNext(), 'InternalServerError'],
-      ['a 503', (s: SsmServer) => s.faults.failNext(1, { status: 503, type: 'ServiceUnavailable' }), 'ServiceUnavailable'],
-      ['an unknown code', (s: SsmServer) => s.faults.failNext(1, { status: 400, type: 'BrandNewException' }), 'BrandNewException'],
-      ['a malformed body', (s: SsmServer) => s.faults.malformNext(), 'SyntaxError'],
+      ['throttling', (s: SsmServer) => s.faults.failNext('throttle'), 'ThrottlingException'],
+      ['a 500', (s: SsmServer) => s.faults.failNext('error'), 'InternalServerError'],
+      ['a 503', (s: SsmServer) => s.faults.failNext('error', { status: 503, code: 'ServiceUnavailable' }), 'ServiceUnavailable'],
+      ['an unknown code', (s: SsmServer) => s.faults.failNext('error', { status: 400, code: 'BrandNewException' }), 'BrandNewException'],
+      ['a malformed body', (s: SsmServer) => s.faults.failNext('malformed'), 'SyntaxError'],
     ])('maps %s to TransientError', async (_label, arm, causeName) => {
       arm(server);
       const error = await getError(backendFor());
@@ -345,7 +345,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('maps a reset connection to TransientError', async () => {
-      server.faults.resetNext();
+      server.faults.failNext('reset');
       const error = await getError(backendFor());
       expect(error).toBeInstanceOf(TransientError);
       // In plain Node the cause is the SDK's TimeoutError (code ECONNRESET); under jest's VM
@@ -354,7 +354,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('maps a timeout against a hanging server to TransientError', async () => {
-      server.faults.hangNext();
+      server.faults.failNext('hang');
       const error = await getError(backendFor({ requestHandler: { requestTimeout: 40 } }));
       expect(error).toBeInstanceOf(TransientError);
       expect(error.message).toContain('TimeoutError');
@@ -376,11 +376,11 @@ describe(AWSSSMBackend.name, () => {
     const canary = `CANARY-${randomUUID()}`;
 
     it.each([
-      ['throttling', (s: SsmServer) => s.faults.throttleNext()],
-      ['a 500', (s: SsmServer) => s.faults.failNext()],
-      ['rejected credentials', (s: SsmServer) => s.faults.rejectCredentialsNext()],
-      ['a reset', (s: SsmServer) => s.faults.resetNext()],
-      ['a truncated body', (s: SsmServer) => s.faults.malformNext()],
+      ['throttling', (s: SsmServer) => s.faults.failNext('throttle')],
+      ['a 500', (s: SsmServer) => s.faults.failNext('error')],
+      ['rejected credentials', (s: SsmServer) => s.faults.failNext('credentials')],
+      ['a reset', (s: SsmServer) => s.faults.failNext('reset')],
+      ['a truncated body', (s: SsmServer) => s.faults.failNext('malformed')],
     ])('never appear in the error for %s, its cause included', async (_label, arm) => {
       server.putParameter('/app/canary', canary, { type: 'SecureString' });
       const backend = backendFor();
@@ -402,13 +402,13 @@ describe(AWSSSMBackend.name, () => {
       server.putParameter('/app/short', short, { type: 'SecureString' });
       const raw = ssmTestClient(server);
       try {
-        server.faults.malformNext(1, short);
+        server.faults.failNext('malformed', { body: short });
         const sdkError = (await rejection(raw.send(new GetParameterCommand({ Name: '/app/short' })))) as Error;
         expect(sdkError.message).toContain(short);
       } finally {
         raw.destroy();
       }
-      server.faults.malformNext(1, short);
+      server.faults.failNext('malformed', { body: short });
       const error = (await rejection(backendFor().get('/app/short'))) as TransientError;
       expect(error).toBeInstanceOf(TransientError);
       expect((error.cause as Error).name).toBe('SyntaxError');
@@ -420,7 +420,7 @@ describe(AWSSSMBackend.name, () => {
 
   describe('abort', () => {
     it('rejects get with the signal reason while the server hangs', async () => {
-      server.faults.hangNext();
+      server.faults.failNext('hang');
       const controller = new AbortController();
       const reason = new Error('caller gave up');
       const read = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
@@ -432,7 +432,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('rejects with an AbortError when aborted without a reason', async () => {
-      server.faults.hangNext();
+      server.faults.failNext('hang');
       const controller = new AbortController();
       const read = rejection(backendFor({ requestHandler: { requestTimeout: 60_000 } }).get('/app/plain', { signal: controller.signal }));
       await waitFor(() => server.requestCount() === 1);

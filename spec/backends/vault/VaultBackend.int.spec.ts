@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import nodeVault from 'node-vault';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
 import { startVaultServer } from 'vaultly/testing';
-import type { VaultServer, VaultServerFault } from 'vaultly/testing';
+import type { FaultOptions, VaultFaultKind, VaultServer, VaultServerRequest } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { rejection as rejectionOf } from '../../helpers/outcomes.js';
 
@@ -68,7 +68,7 @@ describe(VaultBackend.name, () => {
       vault.put('db/password', { value: canary, other: 'x' });
 
       await expect(backendFor().get('/db/password')).resolves.toBe(canary);
-      expect(vault.requests).toEqual([
+      expect(vault.requests).toMatchObject([
         { method: 'GET', path: '/v1/secret/data/db/password', query: {}, token: vault.token, namespace: undefined },
       ]);
     });
@@ -201,13 +201,13 @@ describe(VaultBackend.name, () => {
     });
 
     it.each([
-      ['throttle', 429, 'Vault failed reading db (HTTP 429)'],
-      ['internal-error', 500, 'Vault failed reading db (HTTP 500)'],
-      [{ status: 502, errors: [] }, 502, 'Vault failed reading db (HTTP 502)'],
-      ['sealed', 503, 'Vault failed reading db (HTTP 503, Vault is sealed)'],
-      [{ status: 412, errors: ['required index state not present'] }, 412, 'Vault failed reading db (HTTP 412)'],
-    ] as [VaultServerFault, number, string][])('maps %p to a TransientError with the response as cause', async (fault, status, message) => {
-      vault.failNext(fault);
+      ['throttle', {}, 429, 'Vault failed reading db (HTTP 429)'],
+      ['error', {}, 500, 'Vault failed reading db (HTTP 500)'],
+      ['error', { status: 502 }, 502, 'Vault failed reading db (HTTP 502)'],
+      ['sealed', {}, 503, 'Vault failed reading db (HTTP 503, Vault is sealed)'],
+      ['error', { status: 412, message: 'required index state not present' }, 412, 'Vault failed reading db (HTTP 412)'],
+    ] as [VaultFaultKind, FaultOptions<VaultServerRequest>, number, string][])('maps %p %p to a TransientError with the response as cause', async (fault, options, status, message) => {
+      vault.faults.failNext(fault, options);
 
       const error = await rejection(backendFor().get('db'));
 
@@ -219,7 +219,7 @@ describe(VaultBackend.name, () => {
     });
 
     it('maps a reset connection to a TransientError', async () => {
-      vault.failNext('reset');
+      vault.faults.failNext('reset');
 
       const error = await rejection(backendFor().get('db'));
 
@@ -240,7 +240,7 @@ describe(VaultBackend.name, () => {
     });
 
     it('maps a hanging server to a TransientError after timeout seconds, with the token masked in the cause', async () => {
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
 
       const error = await rejection(backendFor({ timeout: 0.05 }).get('db'));
 
@@ -253,7 +253,7 @@ describe(VaultBackend.name, () => {
     });
 
     it('maps a response without KV v2 data to a TransientError that does not quote the body', async () => {
-      vault.failNext({ status: 200, errors: [canary] });
+      vault.faults.failNext('error', { status: 200, message: canary });
 
       const error = await rejection(backendFor().get('db'));
 
@@ -274,10 +274,16 @@ describe(VaultBackend.name, () => {
       vault.put('app', { user: canary, [`key-${canary.length}`]: canary });
       vault.put('gone', { value: canary });
       vault.delete('gone');
-      const faults: VaultServerFault[] = ['throttle', 'internal-error', 'sealed', 'reset', { status: 400, errors: [canary] }];
+      const faults: [VaultFaultKind, FaultOptions<VaultServerRequest>][] = [
+        ['throttle', {}],
+        ['error', {}],
+        ['sealed', {}],
+        ['reset', {}],
+        ['error', { status: 400, message: canary }],
+      ];
       const errors: Error[] = [];
-      for (const fault of faults) {
-        vault.failNext(fault);
+      for (const [fault, options] of faults) {
+        vault.faults.failNext(fault, options);
         errors.push(await rejection(backendFor().get('app:user')));
       }
       errors.push(await rejection(backendFor().get('app:missing')));
@@ -336,13 +342,8 @@ describe(VaultBackend.name, () => {
 
     it('keeps no body from the loopback Vault\'s error answers, whatever the status', async () => {
       vault.put('db', { value: canary });
-      const faults: VaultServerFault[] = [
-        { status: 400, errors: [canary] },
-        { status: 503, errors: [canary] },
-        { status: 403, errors: [canary] },
-      ];
-      for (const fault of faults) {
-        vault.failNext(fault);
+      for (const status of [400, 503, 403]) {
+        vault.faults.failNext('error', { status, message: canary });
         const error = await rejection(backendFor().get('db'));
         expect(inspect(error, { depth: 20, showHidden: true })).not.toContain(canary);
       }
@@ -398,7 +399,7 @@ describe(VaultBackend.name, () => {
 
     it('renews on a 401 as well', async () => {
       vault.put('db', { value: canary });
-      vault.failNext({ status: 401, errors: ['missing client token'] });
+      vault.faults.failNext('error', { status: 401, message: 'missing client token' });
       const tokenFactory = jest.fn(() => vault.token);
 
       await expect(backendFor({ token: 'whatever', tokenFactory }).get('db')).resolves.toBe(canary);
@@ -477,7 +478,7 @@ describe(VaultBackend.name, () => {
     });
 
     it('does not renew on a 404 or a 5xx', async () => {
-      vault.failNext('internal-error');
+      vault.faults.failNext('error');
       const tokenFactory = jest.fn(() => vault.token);
       const backend = backendFor({ tokenFactory });
 
@@ -546,7 +547,7 @@ describe(VaultBackend.name, () => {
     it('rejects the batch with any other failure', async () => {
       vault.put('db', { value: 'a' });
       vault.put('api', { value: 'b' });
-      vault.failNext('sealed', { match: (r) => r.path.endsWith('/api') });
+      vault.faults.failNext('sealed', { match: (r) => r.path.endsWith('/api') });
 
       const error = await rejection(backendFor().getBatch(['db', 'api', 'nope']));
 
@@ -575,7 +576,7 @@ describe(VaultBackend.name, () => {
 
     it('rejects with the abort reason when its signal aborts', async () => {
       vault.put('db', { value: 'a' });
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
       const controller = new AbortController();
       const reason = new Error('stop');
 
@@ -591,7 +592,7 @@ describe(VaultBackend.name, () => {
   describe('abort', () => {
     it('rejects with the signal\'s reason and cuts the hanging request', async () => {
       vault.put('db', { value: canary });
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
       const controller = new AbortController();
       const reason = new Error('shutting down');
 
@@ -616,7 +617,7 @@ describe(VaultBackend.name, () => {
 
     it('settles a read through a supplied client, whose request it cannot cut', async () => {
       vault.put('db', { value: canary });
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
       const client = nodeVault({ endpoint: vault.endpoint, token: vault.token });
       const controller = new AbortController();
 

@@ -10,6 +10,7 @@ import {
   ParameterNotFound,
   ParameterVersionNotFound,
   PutParameterCommand,
+  InvalidNextToken,
   SSMServiceException,
   ThrottlingException,
 } from '@aws-sdk/client-ssm';
@@ -145,6 +146,30 @@ describe(startSsmServer.name, () => {
       expect(await get('/app/list')).toMatchObject({ Type: 'StringList', Value: 'a,b,c' });
     });
 
+    it('reads a full parameter ARN, with or without a selector, and names the result by it', async () => {
+      const arn = 'arn:aws:ssm:us-east-1:123456789012:parameter/app/plain';
+      server.putParameter('/app/plain', 'second');
+      expect(await get(arn)).toMatchObject({ Name: arn, Value: 'second', Version: 2, ARN: arn });
+      expect(await get(`${arn}:1`)).toMatchObject({ Name: arn, Value: 'hello', Selector: ':1' });
+      expect(await get('arn:aws:ssm:us-east-1:123456789012:parameter/flat')).toMatchObject({ Name: 'arn:aws:ssm:us-east-1:123456789012:parameter/flat', Value: 'no slash' });
+      const batch = await client.send(new GetParametersCommand({ Names: [arn, 'arn:aws:ssm:us-east-1:123456789012:parameter/app/nope'] }));
+      expect(batch.Parameters?.map((p) => p.Name)).toEqual([arn]);
+      expect(batch.InvalidParameters).toEqual(['arn:aws:ssm:us-east-1:123456789012:parameter/app/nope']);
+    });
+
+    it("answers another account's or region's ARN with ParameterNotFound", async () => {
+      expect((await failure(get('arn:aws:ssm:us-east-1:999999999999:parameter/app/plain'))).name).toBe('ParameterNotFound');
+      expect((await failure(get('arn:aws:ssm:eu-west-1:123456789012:parameter/app/plain'))).name).toBe('ParameterNotFound');
+    });
+
+    it('rejects a malformed name with ValidationException', async () => {
+      for (const name of ['bad name', '/app//plain', 'app/plain', '/app/plain:', ':1']) {
+        const error = await failure(get(name));
+        expect(error.name).toBe('ValidationException');
+        expect(error.$metadata.httpStatusCode).toBe(400);
+      }
+    });
+
     it('rejects a missing name with ParameterNotFound (HTTP 400)', async () => {
       const error = await failure(get('/nope'));
       expect(error).toBeInstanceOf(ParameterNotFound);
@@ -161,17 +186,25 @@ describe(startSsmServer.name, () => {
   });
 
   describe('GetParameters', () => {
-    it('returns the found parameters and lists the others in InvalidParameters', async () => {
+    it('returns the found parameters in alphabetical order and lists the others in InvalidParameters', async () => {
       server.putParameter('/app/plain', 'second');
       const output = await client.send(
-        new GetParametersCommand({ Names: ['/app/plain', '/app/secret', '/nope', '/app/plain:1', '/app/plain:9'], WithDecryption: true }),
+        new GetParametersCommand({ Names: ['/app/secret', '/app/plain', '/nope', '/app/list', '/app/plain:9', 'flat'], WithDecryption: true }),
       );
-      expect(output.Parameters?.map((p) => [p.Name, p.Value, p.Selector])).toEqual([
-        ['/app/plain', 'second', undefined],
-        ['/app/secret', 's3cr3t', undefined],
-        ['/app/plain', 'hello', ':1'],
+      // The API reference: "The results for GetParameters requests are listed in alphabetical order".
+      expect(output.Parameters?.map((p) => [p.Name, p.Value])).toEqual([
+        ['/app/list', 'a,b,c'],
+        ['/app/plain', 'second'],
+        ['/app/secret', 's3cr3t'],
+        ['flat', 'no slash'],
       ]);
       expect(output.InvalidParameters).toEqual(['/nope', '/app/plain:9']);
+    });
+
+    it('lists a malformed name in InvalidParameters rather than failing the call', async () => {
+      const output = await client.send(new GetParametersCommand({ Names: ['/app/plain', 'bad name', '/app//x', 'rel/path', '/app/plain:'] }));
+      expect(output.Parameters?.map((p) => p.Name)).toEqual(['/app/plain']);
+      expect(output.InvalidParameters).toEqual(['bad name', '/app//x', 'rel/path', '/app/plain:']);
     });
 
     it('rejects more than 10 names, or none, with ValidationException', async () => {
@@ -211,11 +244,44 @@ describe(startSsmServer.name, () => {
       ]);
     });
 
-    it('rejects MaxResults above 10 and a bad NextToken with ValidationException', async () => {
+    it('rejects MaxResults above 10 with ValidationException and a bad NextToken with InvalidNextToken', async () => {
       const max = await failure(client.send(new GetParametersByPathCommand({ Path: '/app', MaxResults: 11 })));
       expect(max.name).toBe('ValidationException');
-      const token = await failure(client.send(new GetParametersByPathCommand({ Path: '/app', NextToken: 'garbage' })));
-      expect(token.name).toBe('ValidationException');
+      for (const NextToken of ['garbage', 'not+base64/url', Buffer.from('99').toString('base64url')]) {
+        const token = await failure(client.send(new GetParametersByPathCommand({ Path: '/app', NextToken })));
+        expect(token).toBeInstanceOf(InvalidNextToken);
+        expect(token.$metadata.httpStatusCode).toBe(400);
+      }
+    });
+
+    it('filters by ParameterFilters Type, Label and KeyId', async () => {
+      server.putParameter('/app/db/password', 'pw2', { type: 'SecureString' });
+      server.labelParameterVersion('/app/db/password', ['blue'], 1);
+      const names = async (ParameterFilters: { Key: string; Option?: string; Values: string[] }[]): Promise<string[]> =>
+        ((await client.send(new GetParametersByPathCommand({ Path: '/app', Recursive: true, WithDecryption: true, ParameterFilters }))).Parameters ?? []).map(
+          (p) => `${p.Name}=${p.Value}`,
+        );
+      expect(await names([{ Key: 'Type', Values: ['SecureString'] }])).toEqual(['/app/db/password=pw2', '/app/secret=s3cr3t']);
+      expect(await names([{ Key: 'Type', Option: 'Equals', Values: ['StringList', 'String'] }])).toEqual([
+        '/app/db/replica/host=replica.local',
+        '/app/db/user=admin',
+        '/app/list=a,b,c',
+        '/app/plain=hello',
+      ]);
+      // A Label filter returns the labelled version, not the latest.
+      expect(await names([{ Key: 'Label', Values: ['blue'] }])).toEqual(['/app/db/password=pw']);
+      expect(await names([{ Key: 'KeyId', Values: ['alias/aws/ssm'] }])).toEqual(['/app/db/password=pw2', '/app/secret=s3cr3t']);
+      expect(await names([{ Key: 'KeyId', Values: ['alias/other'] }])).toEqual([]);
+    });
+
+    it('refuses a filter key or option SSM does not accept on GetParametersByPath', async () => {
+      const refused = (ParameterFilters: { Key: string; Option?: string; Values: string[] }[]): Promise<SdkError> =>
+        failure(client.send(new GetParametersByPathCommand({ Path: '/app', ParameterFilters })));
+      const key = await refused([{ Key: 'Name', Values: ['/app/plain'] }]);
+      expect(key.name).toBe('ValidationException');
+      expect(key.message).toContain('filter key is not valid: Name');
+      expect((await refused([{ Key: 'Type', Option: 'BeginsWith', Values: ['S'] }])).message).toContain('filter option is not valid: BeginsWith');
+      expect((await refused([{ Key: 'Type', Values: [] }])).name).toBe('ValidationException');
     });
   });
 
@@ -326,8 +392,8 @@ describe(startSsmServer.name, () => {
   });
 
   describe('faults', () => {
-    it('throttleNext(n) answers n requests with ThrottlingException, then recovers', async () => {
-      server.faults.throttleNext(2);
+    it("failNext('throttle', { times: n }) answers n requests with ThrottlingException, then recovers", async () => {
+      server.faults.failNext('throttle', { times: 2 });
       for (let i = 0; i < 2; i++) {
         const error = await failure(get('/app/plain'));
         expect(error).toBeInstanceOf(ThrottlingException);
@@ -338,8 +404,8 @@ describe(startSsmServer.name, () => {
       expect(server.requests.map((r) => r.fault)).toEqual(['throttle', 'throttle', undefined]);
     });
 
-    it('failNext answers InternalServerError 500, or the status and type given', async () => {
-      server.faults.failNext().failNext(1, { status: 503, type: 'ServiceUnavailable' });
+    it("failNext('error') answers InternalServerError 500, or the status and code given", async () => {
+      server.faults.failNext('error').failNext('error', { status: 503, code: 'ServiceUnavailable' });
       const internal = await failure(get('/app/plain'));
       expect(internal.name).toBe('InternalServerError');
       expect(internal.$metadata.httpStatusCode).toBe(500);
@@ -349,8 +415,8 @@ describe(startSsmServer.name, () => {
       expect(unavailable.$metadata.httpStatusCode).toBe(503);
     });
 
-    it('rejectCredentialsNext answers UnrecognizedClientException, or the type given', async () => {
-      server.faults.rejectCredentialsNext().rejectCredentialsNext(1, 'ExpiredTokenException');
+    it("failNext('credentials') answers UnrecognizedClientException, or the code given", async () => {
+      server.faults.failNext('credentials').failNext('credentials', { code: 'ExpiredTokenException' });
       const unrecognized = await failure(get('/app/plain'));
       expect(unrecognized).toBeInstanceOf(SSMServiceException);
       expect(unrecognized.name).toBe('UnrecognizedClientException');
@@ -358,10 +424,10 @@ describe(startSsmServer.name, () => {
       expect((await failure(get('/app/plain'))).name).toBe('ExpiredTokenException');
     });
 
-    it('hangNext never answers, until the client times out', async () => {
+    it("failNext('hang') never answers, until the client times out", async () => {
       const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 40, throwOnRequestTimeout: true } });
       try {
-        server.faults.hangNext();
+        server.faults.failNext('hang');
         const error = await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })));
         expect(error.name).toBe('TimeoutError');
         expect(server.requests[0]?.fault).toBe('hang');
@@ -371,29 +437,29 @@ describe(startSsmServer.name, () => {
       }
     });
 
-    it('resetNext drops the connection without an answer', async () => {
-      server.faults.resetNext();
+    it("failNext('reset') drops the connection without an answer", async () => {
+      server.faults.failNext('reset');
       const error = await failure(get('/app/plain'));
       expect(dropped(error)).toBe(true);
       expect(error.$metadata.httpStatusCode).toBeUndefined();
       expect((await get('/app/plain'))?.Value).toBe('hello');
     });
 
-    it('malformNext sends a truncated body, or the body given', async () => {
-      server.faults.malformNext().malformNext(1, '<html>oops</html>');
+    it("failNext('malformed') sends a truncated body, or the body given", async () => {
+      server.faults.failNext('malformed').failNext('malformed', { body: '<html>oops</html>' });
       const truncated = await failure(get('/app/plain'));
       expect(truncated.name).toBe('SyntaxError');
       expect(truncated.$metadata.httpStatusCode).toBe(200);
       expect((await failure(get('/app/plain'))).name).toBe('SyntaxError');
     });
 
-    it('latency delays every answer until changed', async () => {
+    it('setLatency delays every answer, in milliseconds, until changed', async () => {
       const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 20, throwOnRequestTimeout: true } });
       try {
-        server.faults.latency(300);
+        server.faults.setLatency(300);
         expect((await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })))).name).toBe('TimeoutError');
         expect((await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })))).name).toBe('TimeoutError');
-        server.faults.latency(0);
+        server.faults.setLatency(0);
         expect((await get('/app/plain'))?.Value).toBe('hello');
       } finally {
         impatient.destroy();
@@ -401,7 +467,7 @@ describe(startSsmServer.name, () => {
     });
 
     it('applies queued faults in order, one per request, and clear() drops them', async () => {
-      server.faults.throttleNext().failNext().resetNext();
+      server.faults.failNext('throttle').failNext('error').failNext('reset');
       expect(server.faults.pending).toBe(3);
       expect((await failure(get('/app/plain'))).name).toBe('ThrottlingException');
       expect((await failure(get('/app/plain'))).name).toBe('InternalServerError');
@@ -410,10 +476,32 @@ describe(startSsmServer.name, () => {
       expect((await get('/app/plain'))?.Value).toBe('hello');
     });
 
-    it('rejects a bad count or latency with a TypeError naming it', () => {
-      expect(() => server.faults.throttleNext(0)).toThrow(/count/);
-      expect(() => server.faults.failNext(1.5)).toThrow(TypeError);
-      expect(() => server.faults.latency(-1)).toThrow(/latency/);
+    it('rejects a bad kind, times or latency with a TypeError naming it', () => {
+      expect(() => server.faults.failNext('throttle', { times: 0 })).toThrow(/options\.times/);
+      expect(() => server.faults.failNext('error', { times: 1.5 })).toThrow(TypeError);
+      expect(() => server.faults.setLatency(-1)).toThrow(/latency/);
+      expect(() => server.faults.failNext('sealed' as 'error')).toThrow("startSsmServer: faults.failNext: kind must be one of 'throttle', 'error', 'credentials', 'hang', 'reset', 'malformed', got 'sealed'");
+    });
+
+    it("names the expected shape when given another server's fault object (issue #13)", () => {
+      // 0.1's Vault server took { status, errors }; 0.1's SSM server then said "count must be a positive integer, got [object Object]".
+      expect(() => server.faults.failNext({ status: 412, errors: [] } as unknown as 'error')).toThrow(/kind must be one of .*got a object/);
+    });
+
+    it('fails only the requests that match, and Infinity times fails every one', async () => {
+      server.faults.failNext('error', { times: Number.POSITIVE_INFINITY, match: (r) => r.names.includes('/app/secret') });
+      expect((await get('/app/plain'))?.Value).toBe('hello');
+      expect((await failure(get('/app/secret'))).name).toBe('InternalServerError');
+      expect((await failure(get('/app/secret'))).name).toBe('InternalServerError');
+      expect(server.faults.pending).toBe(Number.POSITIVE_INFINITY);
+    });
+
+    it('drops faults, latency and quota on close', async () => {
+      server.faults.failNext('error').setLatency(5).setQuota({ rate: 1 });
+      await server.close();
+      expect(server.faults.pending).toBe(0);
+      expect(server.faults.latencyMs).toBe(0);
+      expect(server.faults.quotaOn).toBe(false);
     });
   });
 
@@ -434,7 +522,7 @@ describe(startSsmServer.name, () => {
 
   describe('close', () => {
     it('destroys a hanging connection and is idempotent', async () => {
-      server.faults.hangNext();
+      server.faults.failNext('hang');
       const pending = failure(get('/app/plain'));
       await waitFor(() => server.requestCount() === 1);
       await Promise.all([server.close(), server.close()]);
@@ -442,7 +530,7 @@ describe(startSsmServer.name, () => {
     });
 
     it('ends a request waiting out its latency', async () => {
-      server.faults.latency(10_000);
+      server.faults.setLatency(10_000);
       const pending = failure(get('/app/plain'));
       await waitFor(() => server.requestCount() === 1);
       await server.close();

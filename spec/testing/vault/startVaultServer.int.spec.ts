@@ -32,9 +32,10 @@ describe(startVaultServer.name, () => {
       const body = (await client.read('secret/data/db')) as Record<string, unknown>;
 
       expect(Object.keys(body).sort()).toEqual(
-        ['auth', 'data', 'lease_duration', 'lease_id', 'renewable', 'request_id', 'warnings', 'wrap_info'].sort(),
+        ['auth', 'data', 'lease_duration', 'lease_id', 'mount_type', 'renewable', 'request_id', 'warnings', 'wrap_info'].sort(),
       );
       expect(body).toMatchObject({
+        mount_type: 'kv',
         lease_id: '',
         renewable: false,
         lease_duration: 0,
@@ -286,17 +287,18 @@ describe(startVaultServer.name, () => {
     });
   });
 
-  describe('failNext', () => {
+  describe('faults.failNext', () => {
     beforeEach(() => {
       vault.put('db', { value: 'v' });
     });
 
     it.each([
-      ['internal-error', 500, 'internal error'],
+      ['error', 500, 'internal error'],
       ['throttle', 429, 'rate limit quota exceeded'],
       ['sealed', 503, 'Vault is sealed'],
+      ['credentials', 403, 'permission denied'],
     ] as const)('answers %s with %i and Vault\'s errors body, once', async (fault, status, message) => {
-      vault.failNext(fault);
+      vault.faults.failNext(fault);
 
       const error = await rejection(client.read('secret/data/db'));
 
@@ -305,7 +307,7 @@ describe(startVaultServer.name, () => {
     });
 
     it('answers a custom status such as 412 for the given number of requests', async () => {
-      vault.failNext({ status: 412, errors: ['required index state not present'] }, { times: 2 });
+      vault.faults.failNext('error', { status: 412, message: 'required index state not present', times: 2 });
 
       const first = await rejection(client.read('secret/data/db'));
       const second = await rejection(client.read('secret/data/db'));
@@ -317,14 +319,14 @@ describe(startVaultServer.name, () => {
 
     it('fails only the requests that match', async () => {
       vault.put('other', { value: 'o' });
-      vault.failNext('internal-error', { match: (r) => r.path.endsWith('/other') });
+      vault.faults.failNext('error', { match: (r) => r.path.endsWith('/other') });
 
       await expect(client.read('secret/data/db')).resolves.toBeDefined();
       expect((await rejection(client.read('secret/data/other'))).response?.statusCode).toBe(500);
     });
 
     it('resets the connection', async () => {
-      vault.failNext('reset');
+      vault.faults.failNext('reset');
 
       const error = await rejection(client.read('secret/data/db'));
 
@@ -333,7 +335,7 @@ describe(startVaultServer.name, () => {
     });
 
     it('leaves a request hanging until the client times out', async () => {
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
 
       const error = await rejection(client.read('secret/data/db', { timeout: 50 }));
 
@@ -341,47 +343,71 @@ describe(startVaultServer.name, () => {
       expect(vault.requests).toHaveLength(1);
     });
 
-    it('is dropped by clearFaults', async () => {
-      vault.failNext('sealed', { times: Number.POSITIVE_INFINITY });
+    it('cuts the real answer in half, or sends the body given with 200', async () => {
+      vault.faults.failNext('malformed').failNext('malformed', { body: '<html>' });
 
-      vault.clearFaults();
+      const cut = await fetch(`${vault.endpoint}/v1/secret/data/db`, { headers: { 'X-Vault-Token': vault.token } });
+      const given = await fetch(`${vault.endpoint}/v1/secret/data/db`, { headers: { 'X-Vault-Token': vault.token } });
+
+      expect(cut.status).toBe(200);
+      const text = await cut.text();
+      expect(text).toMatch(/^\{"request_id"/);
+      expect(() => JSON.parse(text)).toThrow();
+      expect([given.status, await given.text()]).toEqual([200, '<html>']);
+    });
+
+    it('is dropped by faults.clear()', async () => {
+      vault.faults.failNext('sealed', { times: Number.POSITIVE_INFINITY });
+
+      vault.faults.clear();
 
       await expect(client.read('secret/data/db')).resolves.toBeDefined();
     });
 
     it('rejects a times that is not a positive integer', () => {
-      expect(() => vault.failNext('sealed', { times: 0 })).toThrow(TypeError);
+      expect(() => vault.faults.failNext('sealed', { times: 0 })).toThrow(TypeError);
+      expect(() => vault.faults.failNext('internal-error' as 'error')).toThrow(/kind must be one of .*'sealed', got 'internal-error'/);
     });
   });
 
-  describe('setLatency', () => {
-    it('delays responses past a client timeout, and 0 removes the delay', async () => {
+  describe('faults.setLatency', () => {
+    it('delays responses, in milliseconds, past a client timeout, and 0 removes the delay', async () => {
       vault.put('db', { value: 'v' });
-      vault.setLatency(0.2);
+      vault.faults.setLatency(200);
 
       const error = await rejection(client.read('secret/data/db', { timeout: 20 }));
-      vault.setLatency(0);
+      vault.faults.setLatency(0);
 
       expect(error.code).toBe('ECONNABORTED');
       await expect(client.read('secret/data/db', { timeout: 1000 })).resolves.toBeDefined();
     });
 
     it('rejects a negative latency', async () => {
-      expect(() => vault.setLatency(-1)).toThrow(TypeError);
-      await expect(startVaultServer({ latency: Number.NaN })).rejects.toThrow(/latency/);
+      expect(() => vault.faults.setLatency(-1)).toThrow(TypeError);
+      await expect(startVaultServer({ latencyMs: Number.NaN })).rejects.toThrow(/latencyMs/);
+    });
+
+    it("refuses 0.1's latency option in seconds, naming latencyMs", async () => {
+      await expect(startVaultServer({ latency: 0.2 } as never)).rejects.toThrow('options.latency (seconds) was replaced by options.latencyMs (milliseconds)');
     });
   });
 
   describe('requests', () => {
-    it('logs method, path, query, token and namespace, but no values', async () => {
+    it('logs method, path, query, op, token and namespace, but no values', async () => {
       const canary = `CANARY-${randomUUID()}`;
+      const before = Date.now();
       await client.write('secret/data/app', { data: { value: canary } });
       await client.read('secret/data/app?version=1');
+      await client.read('secret/metadata/?list=true');
 
       expect(vault.requests).toEqual([
-        { method: 'POST', path: '/v1/secret/data/app', query: {}, token: vault.token, namespace: undefined },
-        { method: 'GET', path: '/v1/secret/data/app', query: { version: '1' }, token: vault.token, namespace: undefined },
+        { at: expect.any(Date), method: 'POST', path: '/v1/secret/data/app', query: {}, op: 'write', token: vault.token, namespace: undefined, fault: undefined, throttled: false },
+        { at: expect.any(Date), method: 'GET', path: '/v1/secret/data/app', query: { version: '1' }, op: 'read', token: vault.token, namespace: undefined, fault: undefined, throttled: false },
+        { at: expect.any(Date), method: 'GET', path: '/v1/secret/metadata/', query: { list: 'true' }, op: 'list', token: vault.token, namespace: undefined, fault: undefined, throttled: false },
       ]);
+      expect(vault.requests.every((r) => r.at.getTime() >= before)).toBe(true);
+      expect(vault.requestCount('read')).toBe(1);
+      expect(vault.requestCount((r) => r.method === 'GET')).toBe(2);
       expect(JSON.stringify(vault.requests)).not.toContain(canary);
       vault.clearRequests();
       expect(vault.requests).toEqual([]);
@@ -391,7 +417,7 @@ describe(startVaultServer.name, () => {
   describe('close', () => {
     it('destroys hanging connections and resolves', async () => {
       vault.put('db', { value: 'v' });
-      vault.failNext('hang');
+      vault.faults.failNext('hang');
       const pending = rejection(client.read('secret/data/db'));
       await waitFor(() => vault.requests.length === 1);
       expect(vault.openConnections).toBe(1);
