@@ -14,6 +14,7 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  setupFiles: ['<rootDir>/spec/setup/quietAwsSdk.ts'],
   setupFilesAfterEnv: ['<rootDir>/spec/setup/leakCanaries.ts'],
   testTimeout: 15000,
 };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError } from '../errors.js';
 import { installMasking } from './masking.js';
-import { addNestedField, isSecretModelClass } from './metadata.js';
+import { addNestedField, assertDesignTypeEmitted, isSecretModelClass } from './metadata.js';
 
 /**
  * Marks a property holding another secret model. The child is created when the root is bound and
@@ -21,6 +21,7 @@ export function Nested(type?: () => new () => object): PropertyDecorator {
     if (typeof target === 'function') throw new ConfigError(`${where}: @Nested cannot decorate a static property`);
     if (typeof key !== 'string') throw new ConfigError(`${where}: @Nested needs a string property name`);
     if (descriptor !== undefined) throw new ConfigError(`${where}: @Nested decorates properties, not methods or accessors`);
+    if (type === undefined) assertDesignTypeEmitted(target.constructor, key, '@Nested', `or name the class: @Nested(() => ChildConfig)`);
     const child: unknown = type !== undefined ? type() : Reflect.getMetadata('design:type', target, key);
     if (!isSecretModelClass(child)) {
       throw new ConfigError(`${where}: @Nested needs a @SecretModel class as the property type (got ${typeof child === 'function' ? child.name : String(child)})`);

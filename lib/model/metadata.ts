@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ConfigError } from '../errors.js';
 import type { Transform } from './cast.js';
 import type { TemplatePart } from './template.js';
 
@@ -81,7 +82,24 @@ function inheritedList<T extends { name: string }>(key: string, ctor: object): T
 }
 
 export function addSecretField(ctor: object, spec: SecretFieldSpec): void {
+  // A missing design:type would silently read every field as a string ('3', not 3); a transform
+  // does not need it.
+  if (spec.transform === undefined) assertDesignTypeEmitted(ctor, spec.name, '@Secret', 'or give @Secret a transform');
   ownList<SecretFieldSpec>(SECRETS, ctor).push(spec);
+}
+
+/**
+ * Throws a {@link ConfigError} naming `emitDecoratorMetadata` when the compiler recorded no
+ * design:type for a decorated property. TypeScript records one for every decorated property when
+ * the flag is on (`Object` for interfaces and unions), so its absence means the flag is off.
+ */
+export function assertDesignTypeEmitted(ctor: object, name: string, decorator: string, alternative: string): void {
+  const prototype = (ctor as { prototype?: object }).prototype;
+  if (prototype !== undefined && Reflect.hasOwnMetadata('design:type', prototype, name)) return;
+  const className = typeof ctor === 'function' ? ctor.name : 'class';
+  throw new ConfigError(
+    `${className}.${name}: ${decorator} needs the property's design:type, which TypeScript records only with "emitDecoratorMetadata": true in tsconfig.json (beside "experimentalDecorators"); turn it on, ${alternative}`,
+  );
 }
 
 export function addNestedField(ctor: object, spec: NestedFieldSpec): void {

@@ -425,7 +425,8 @@ describe(startSsmServer.name, () => {
     });
 
     it("failNext('hang') never answers, until the client times out", async () => {
-      const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 40, throwOnRequestTimeout: true } });
+      // Long enough for a loaded machine to log the request before the client gives up.
+      const impatient = ssmTestClient(server, { requestHandler: { requestTimeout: 400, throwOnRequestTimeout: true } });
       try {
         server.faults.failNext('hang');
         const error = await failure(impatient.send(new GetParameterCommand({ Name: '/app/plain' })));
