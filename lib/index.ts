@@ -27,6 +27,8 @@ export { Backend } from './backends/Backend.js';
 export type { BackendGetOptions, BackendBatchOptions } from './backends/Backend.js';
 export { EnvBackend } from './backends/EnvBackend.js';
 export type { EnvBackendOptions } from './backends/EnvBackend.js';
+export { FileBackend } from './backends/FileBackend.js';
+export type { FileBackendOptions, FileBackendFs } from './backends/FileBackend.js';
 export { RetryingBackend } from './backends/RetryingBackend.js';
 export type { RetryOptions } from './backends/RetryingBackend.js';
 export { MockBackend } from './testing/MockBackend.js';
