@@ -31,6 +31,10 @@ export { FileBackend } from './backends/FileBackend.js';
 export type { FileBackendOptions, FileBackendFs } from './backends/FileBackend.js';
 export { RetryingBackend } from './backends/RetryingBackend.js';
 export type { RetryOptions } from './backends/RetryingBackend.js';
+export { PartialBatchError } from './backends/PartialBatchError.js';
+export type { OwedPaths, PartialBatchErrorOptions } from './backends/PartialBatchError.js';
+export { AdaptiveRateLimiter } from './backends/pacing/AdaptiveRateLimiter.js';
+export type { AdaptiveRateLimiterOptions } from './backends/pacing/AdaptiveRateLimiter.js';
 export { MockBackend } from './testing/MockBackend.js';
 export type { MockBackendOptions } from './testing/MockBackend.js';
 

@@ -1,6 +1,8 @@
 import { DEFAULT_BATCH_CONCURRENCY } from '../constants.js';
 import { SecretNotFoundError } from '../errors.js';
 import { mapUntilFailure } from '../internal/mapUntilFailure.js';
+import type { OwedPaths } from './PartialBatchError.js';
+import { settleBatch } from './settleBatch.js';
 
 /** Options of a single read. */
 export interface BackendGetOptions {
@@ -47,8 +49,11 @@ export abstract class Backend {
 
   /**
    * Reads many unversioned secrets. Resolves to a record of every requested path, or rejects
-   * with one {@link SecretNotFoundError} naming every missing path. Any other failure rejects
-   * the whole batch and aborts the reads still in flight.
+   * with one {@link SecretNotFoundError} naming every missing path. A read that fails with a
+   * `TransientError` does not stop the others: the batch then rejects with a
+   * {@link PartialBatchError} carrying what was read and the paths still owed (each path its own
+   * entry), which `RetryingBackend` retries alone. Any other failure rejects the whole batch and
+   * aborts the reads still in flight.
    */
   async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
     options.signal?.throwIfAborted();
@@ -57,13 +62,14 @@ export abstract class Backend {
     // No prototype: a secret named `__proto__` is a plain key.
     const values = Object.create(null) as Record<string, string>;
     const missing: string[] = [];
+    const owed: OwedPaths[] = [];
     results.forEach((result, i) => {
       const path = unique[i] as string;
       if (result.status === 'fulfilled') values[path] = result.value;
-      else missing.push(path);
+      else if (SecretNotFoundError.is(result.reason)) missing.push(path);
+      else owed.push({ paths: [path], error: result.reason });
     });
-    if (missing.length > 0) throw missingSecrets(missing);
-    return values;
+    return settleBatch(unique, values, missing, owed);
   }
 }
 

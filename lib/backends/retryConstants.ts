@@ -17,3 +17,15 @@ export const DEFAULT_RETRY_JITTER = true;
 
 /** The longest `totalTimeout` a Node timer can hold (2^31 - 1 ms); longer ones would fire at once. */
 export const MAX_RETRY_TOTAL_TIMEOUT = 2_147_483.647;
+
+/**
+ * How many times one read (or one owed request of a batch) may be re-queued behind its backend's
+ * pacer after a throttle without spending an attempt; past that, throttles count as attempts.
+ */
+export const MAX_PACED_RETRIES = 50;
+
+/**
+ * How many owed requests of one batch `RetryingBackend` retries at once (each still on its own
+ * backoff); the rest wait for a slot. A backend's pacer may space them further.
+ */
+export const RETRY_BATCH_CONCURRENCY = 8;

@@ -1,11 +1,13 @@
-import { SecretNotFoundError } from '../errors.js';
+import { SecretNotFoundError, TransientError } from '../errors.js';
 import { linkedController } from './abort.js';
 import { mapConcurrent } from './mapConcurrent.js';
 
 /**
  * The loop of a batched read: runs `fn` over `items` with at most `limit` in flight, each with a
- * signal linked to the caller's. A missing secret is collected (its result is `rejected`); any
- * other failure aborts the reads still in flight and rejects with that first failure.
+ * signal linked to the caller's. A missing secret and a `TransientError` are collected (their
+ * results are `rejected`) and the other reads go on, so that a batch makes progress past a
+ * throttled or failed read; any other failure (denied, misconfigured, aborted) aborts the reads
+ * still in flight and rejects with that first failure.
  */
 export async function mapUntilFailure<T, R>(
   items: readonly T[],
@@ -23,7 +25,8 @@ export async function mapUntilFailure<T, R>(
       try {
         return await fn(item, controller.signal);
       } catch (error) {
-        if (!SecretNotFoundError.is(error) && failure === undefined) {
+        const collected = !controller.signal.aborted && (SecretNotFoundError.is(error) || TransientError.is(error));
+        if (!collected && failure === undefined) {
           failure = { error };
           controller.abort(error);
         }

@@ -116,7 +116,8 @@ describe(RetryingBackend.name, () => {
       ['totalTimeout', { totalTimeout: 0 }],
       ['totalTimeout', { totalTimeout: -1 }],
       ['totalTimeout', { totalTimeout: Number.NaN }],
-      ['totalTimeout', { totalTimeout: Number.POSITIVE_INFINITY }],
+      ['totalTimeout', { totalTimeout: null as unknown as number }],
+      ['totalTimeout', { totalTimeout: Number.NEGATIVE_INFINITY }],
       ['totalTimeout', { totalTimeout: 3_000_000 }],
       ['baseDelay', { baseDelay: -0.1 }],
       ['baseDelay', { baseDelay: Number.POSITIVE_INFINITY }],
@@ -484,6 +485,39 @@ describe(RetryingBackend.name, () => {
       expect(inner.calls).toHaveLength(1);
     });
 
+    it('accepts Infinity for no deadline: no deadline timer, and retries run to maxAttempts', async () => {
+      const inner = new ScriptedBackend([{ error: transient(1) }, { error: transient(2) }, { value: 'v' }]);
+      const backend = new RetryingBackend(inner, fast({ totalTimeout: Number.POSITIVE_INFINITY, backoff: () => 0 }));
+      const { created } = await withTimerTracking(async () => {
+        await expect(backend.get('/app/key')).resolves.toBe('v');
+      });
+      expect(created).toHaveLength(0);
+      expect(inner.calls).toHaveLength(3);
+    });
+
+    it('logs giving up at the deadline at warn, with the delay it would have needed', async () => {
+      const inner = new ScriptedBackend([{ error: transient() }]);
+      const { logger, records } = recordingLogger();
+      const backend = new RetryingBackend(inner, fast({ logger, totalTimeout: 1, backoff: () => 2 }));
+      await expect(backend.get('/app/key')).rejects.toBeInstanceOf(TransientError);
+      expect(records).toEqual([
+        {
+          level: 'warn',
+          fields: { path: '/app/key', attempt: 1, delay: 2, error: 'TransientError' },
+          message: expect.stringContaining('would cross totalTimeout') as string,
+        },
+      ]);
+    });
+
+    it('logs at warn when the deadline cuts an attempt off', async () => {
+      const inner = new ScriptedBackend([{ hang: true }]);
+      const { logger, records } = recordingLogger();
+      await rejection(new RetryingBackend(inner, { totalTimeout: 0.01, logger }).get('/app/key'));
+      expect(records).toEqual([
+        { level: 'warn', fields: { path: '/app/key' }, message: expect.stringContaining('totalTimeout of 0.01s elapsed') as string },
+      ]);
+    });
+
     it('stops counting once the call settles', async () => {
       const inner = new ScriptedBackend([{ value: 'v' }]);
       await expect(new RetryingBackend(inner, { totalTimeout: 0.02 }).get('/app/key')).resolves.toBe('v');
@@ -623,6 +657,41 @@ describe(RetryingBackend.name, () => {
       expect(warns.every((r) => typeof r.message === 'string' && r.message.length > 0)).toBe(true);
     });
 
+    it("names the backend's code or HTTP status in retry records, never a message", async () => {
+      const sdkThrottle = Object.assign(new Error('Rate exceeded for CANARY-x'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      });
+      const vault503 = Object.assign(new Error('Service Unavailable'), { response: { statusCode: 503 } });
+      const coded = Object.assign(new TransientError('reset'), { code: 'ECONNRESET' });
+      const inner = new ScriptedBackend([
+        { error: new TransientError('throttled', { cause: sdkThrottle }) },
+        { error: new TransientError('sealed', { cause: vault503 }) },
+        { error: coded },
+        { value: 'v' },
+      ]);
+      const { logger, records } = recordingLogger();
+      await new RetryingBackend(inner, fast({ logger, maxAttempts: 4, backoff: () => 0.1 })).get('/app/key');
+      expect(records.map((r) => r.fields)).toEqual([
+        { path: '/app/key', attempt: 1, delay: 0.1, error: 'TransientError', code: 'ThrottlingException', status: 400 },
+        { path: '/app/key', attempt: 2, delay: 0.1, error: 'TransientError', status: 503 },
+        { path: '/app/key', attempt: 3, delay: 0.1, error: 'TransientError', code: 'ECONNRESET' },
+      ]);
+      expect(inspect(records)).not.toContain('Rate exceeded');
+    });
+
+    it('rounds delays to the millisecond in records and messages (issue #16)', async () => {
+      const inner = new ScriptedBackend([{ error: transient() }, { value: 'v' }]);
+      const { logger, records } = recordingLogger();
+      const delays: number[] = [];
+      const options = fast({ logger, jitter: true, random: () => 0.0015072137561417416, onRetry: (_n, _e, d) => delays.push(d) });
+      await new RetryingBackend(inner, options).get('/app/key');
+      expect(records[0]?.fields['delay']).toBe(0.001);
+      expect(records[0]?.message).toBe('vaultly: read failed, retrying (attempt 1 of 3)');
+      expect(records[0]?.message).not.toContain('0.00075');
+      expect(delays).toEqual([0.0007536068780708708]);
+    });
+
     it('never puts a secret value in a log record, an onRetry argument or an error message', async () => {
       const canary = `CANARY-${randomUUID()}`;
       const { logger, records } = recordingLogger();
@@ -655,6 +724,62 @@ describe(RetryingBackend.name, () => {
       expect(inspect(hookArgs, { depth: null })).not.toContain(canary);
       expect((error as Error).message).not.toContain(canary);
       expect((deadline as Error).message).not.toContain(canary);
+    });
+  });
+
+  describe('hooks that throw synchronously', () => {
+    const boom = (): never => {
+      throw new Error('boom');
+    };
+
+    it.each<[string, RetryOptions]>([
+      ['now', { now: boom }],
+      ['random', { jitter: true, random: boom }],
+      ['backoff', { backoff: boom }],
+      ['sleep', { sleep: boom }],
+    ])('rejects with a ConfigError naming options.%s, never crashing', async (name, options) => {
+      const script = (): ScriptedBackend => new ScriptedBackend([{ error: transient() }, { value: 'v' }]);
+      const calls = [
+        () => new RetryingBackend(script(), options).get('/app/key'),
+        () => new RetryingBackend(script(), options).getBatch(['/app/key']),
+      ];
+      for (const call of calls) {
+        let promise: Promise<unknown> | undefined;
+        expect(() => {
+          promise = call();
+        }).not.toThrow();
+        const error = await rejection(promise as Promise<unknown>);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as Error).message).toContain(`options.${name}`);
+      }
+    });
+
+    it('treats a throwing isRetryable as "no" and a throwing onRetry as ignored', async () => {
+      const first = transient();
+      const refusing = new RetryingBackend(new ScriptedBackend([{ error: first }]), fast({ isRetryable: boom }));
+      await expect(refusing.get('/app/key')).rejects.toBe(first);
+      const ignoring = new RetryingBackend(new ScriptedBackend([{ error: transient() }, { value: 'v' }]), fast({ onRetry: boom }));
+      await expect(ignoring.get('/app/key')).resolves.toBe('v');
+    });
+
+    it('turns an inner get or getBatch that throws synchronously into an attempt that failed', async () => {
+      class Throwing extends Backend {
+        calls = 0;
+        override get(): Promise<string> {
+          this.calls++;
+          if (this.calls === 1) throw transient();
+          return Promise.resolve('v');
+        }
+        override getBatch(): Promise<Record<string, string>> {
+          this.calls++;
+          throw new AuthError('denied');
+        }
+      }
+      const inner = new Throwing();
+      const backend = new RetryingBackend(inner, fast());
+      await expect(backend.get('/app/key')).resolves.toBe('v');
+      await expect(backend.getBatch(['/a'])).rejects.toBeInstanceOf(AuthError);
+      expect(inner.calls).toBe(3);
     });
   });
 
@@ -710,7 +835,7 @@ describe(RetryingBackend.name, () => {
       expect(listenersDuring).toBe(1);
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       expect(created.length).toBeGreaterThan(0);
-      expect(created[0]?.hasRef()).toBe(false); // the deadline; sleeps are ref'd while they last
+      expect(created[0]?.hasRef()).toBe(true); // the deadline keeps a pending read alive, and is cleared
       expect(live.size).toBe(0);
     });
   });

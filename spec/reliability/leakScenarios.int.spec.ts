@@ -109,8 +109,10 @@ describe('leak canaries through AWSSSMBackend', () => {
     clock.advance(60_000);
     expect(await getSecret(config, 'password')).toBe(PASSWORD);
     expect(await getSecret(config, 'apiKey')).toBe(KEY);
-    expect(server.requestCount('GetParameter')).toBe(4);
-    expect(onRetry).toHaveBeenCalledTimes(2);
+    // password: the throttle is re-queued behind the pacer without spending an attempt, then the
+    // 5xx and the reset spend both; apiKey: the 503, then the value.
+    expect(server.requestCount('GetParameter')).toBe(5);
+    expect(onRetry).toHaveBeenCalledTimes(3);
     expect(log.records.length).toBeGreaterThanOrEqual(4);
     for (const record of log.records) expect(['/prod/db/password', '/prod/api/key']).toContain(record.fields['path']);
   });

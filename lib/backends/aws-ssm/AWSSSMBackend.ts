@@ -1,11 +1,19 @@
 import { GetParameterCommand, GetParametersCommand, SSMClient } from './clientSsm.js';
 import type { GetParametersCommandOutput, SSMClientConfig } from '@aws-sdk/client-ssm';
 
+import { setMaxListeners } from 'node:events';
+
 import { ConfigError, TransientError } from '../../errors.js';
-import { linkedController, raceAbort } from '../../internal/abort.js';
-import { mapConcurrent } from '../../internal/mapConcurrent.js';
-import { Backend, missingSecrets } from '../Backend.js';
+import { raceAbort } from '../../internal/abort.js';
+import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
+import { Backend } from '../Backend.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
+import { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
+import { isThrottlingError } from '../pacing/isThrottlingError.js';
+import { retryAfterOf } from '../pacing/retryAfterOf.js';
+import { markThrottled } from '../pacing/throttleInfo.js';
+import type { OwedPaths } from '../PartialBatchError.js';
+import { settleBatch } from '../settleBatch.js';
 import {
   DEFAULT_SSM_BATCH_CONCURRENCY,
   DEFAULT_SSM_CONNECTION_TIMEOUT_MS,
@@ -37,6 +45,16 @@ export interface AWSSSMBackendOptions {
   withDecryption?: boolean;
   /** How many `GetParameters` calls of 10 names `getBatch` runs at once (default: 4). */
   concurrency?: number;
+  /**
+   * A ceiling on this backend's requests per second, e.g. your share of the account's SSM quota
+   * (40/s by default) when other services read from it too (default: none).
+   */
+  rateLimit?: number;
+  /**
+   * The pacer every request waits on: one is built by default (with `rateLimit`); pass one to share
+   * it between backends that draw on the same quota, or `false` for no pacing at all.
+   */
+  rateLimiter?: AdaptiveRateLimiter | false;
 }
 
 /**
@@ -46,6 +64,13 @@ export interface AWSSSMBackendOptions {
  * label `name:label`); `getBatch` is `GetParameters` in chunks of 10. `StringList` values come back
  * as SSM sends them, comma-joined. Failures map onto `SecretNotFoundError`, `AuthError` and
  * `TransientError` (see {@link mapSsmError}); an aborted read rejects with the signal's reason.
+ *
+ * Every request waits its turn on an {@link AdaptiveRateLimiter}: unpaced until SSM throttles,
+ * then slowed to below the rate that was throttled and grown back gradually (the AWS SDK's
+ * adaptive CUBIC pacing), with `Retry-After` honoured and `rateLimit` as a ceiling. The limiter
+ * belongs to the backend instance, so every model, container and background refresh reading
+ * through it shares it. A throttled error is marked as paced, so `RetryingBackend` re-queues it
+ * behind the pacer instead of spending an attempt on it.
  *
  * Retry in one layer, not both: a client the backend builds makes one attempt per call, and
  * vaultly's `RetryingBackend` owns retries and their deadline. If you pass your own `client` with
@@ -57,6 +82,8 @@ export interface AWSSSMBackendOptions {
  *   timeouts and `maxAttempts: 1` above)
  * @param options.withDecryption - decrypt SecureString values (default: `true`)
  * @param options.concurrency - `GetParameters` calls in flight in `getBatch` (default: 4)
+ * @param options.rateLimit - ceiling in requests per second (default: none)
+ * @param options.rateLimiter - a shared pacer, or `false` for none (default: one of its own)
  * @example
  * ```ts
  * import { AWSSSMBackend } from 'vaultly/aws-ssm';
@@ -72,6 +99,7 @@ export class AWSSSMBackend extends Backend {
   readonly #ownsClient: boolean;
   readonly #withDecryption: boolean;
   readonly #concurrency: number;
+  readonly #limiter: AdaptiveRateLimiter | undefined;
 
   constructor(options: AWSSSMBackendOptions = {}) {
     super();
@@ -96,11 +124,27 @@ export class AWSSSMBackend extends Backend {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`AWSSSMBackend: options.concurrency must be a positive integer, got ${String(concurrency)}`);
     }
+    const { rateLimit, rateLimiter } = options;
+    if (rateLimiter !== undefined && rateLimiter !== false && !(rateLimiter instanceof AdaptiveRateLimiter)) {
+      throw new TypeError('AWSSSMBackend: options.rateLimiter must be an AdaptiveRateLimiter or false');
+    }
+    if (rateLimiter !== undefined && rateLimit !== undefined) {
+      throw new TypeError('AWSSSMBackend: options.rateLimit cannot be combined with options.rateLimiter (give the limiter its rateLimit)');
+    }
+    if (rateLimit !== undefined && (typeof rateLimit !== 'number' || !(rateLimit > 0))) {
+      throw new TypeError(`AWSSSMBackend: options.rateLimit must be a number of requests per second > 0, got ${String(rateLimit)}`);
+    }
+    this.#limiter = rateLimiter === false ? undefined : (rateLimiter ?? new AdaptiveRateLimiter(rateLimit === undefined ? {} : { rateLimit }));
     this.#withDecryption = withDecryption;
     this.#concurrency = concurrency;
     this.batchConcurrency = concurrency;
     this.#ownsClient = client === undefined;
     this.#client = client ?? new SSMClient(buildClientConfig(region, clientConfig));
+  }
+
+  /** The pacer every request of this backend waits on (`undefined` with `rateLimiter: false`). */
+  get rateLimiter(): AdaptiveRateLimiter | undefined {
+    return this.#limiter;
   }
 
   /** The SDK client this backend sends through. */
@@ -120,14 +164,11 @@ export class AWSSSMBackend extends Backend {
     checkVersion(path, version);
     const name = version === undefined ? path : `${path}:${String(version)}`;
     const context = { operation: 'GetParameter', paths: [path], signal, ...(version === undefined ? {} : { version }) };
-    let value: string | undefined;
-    try {
-      const command = new GetParameterCommand({ Name: name, WithDecryption: this.#withDecryption });
-      const output = await raceAbort(this.#client.send(command, abortOption(signal)), signal);
-      value = output.Parameter?.Value;
-    } catch (error) {
-      throw mapSsmError(error, context);
-    }
+    const command = new GetParameterCommand({ Name: name, WithDecryption: this.#withDecryption });
+    const output = await this.#send(() => this.#client.send(command, abortOption(signal)), signal, (error) =>
+      mapSsmError(error, context),
+    );
+    const value = output.Parameter?.Value;
     if (typeof value !== 'string') {
       // A missing or mistyped Value is a broken answer, not a secret: never cache it.
       throw new TransientError(`Reading ${path} failed (SSM GetParameter: the response has no string Parameter.Value)`, { path });
@@ -137,8 +178,10 @@ export class AWSSSMBackend extends Backend {
 
   /**
    * Reads many parameters with `GetParameters`, 10 names a call, at most `concurrency` calls at
-   * once. Rejects with one `SecretNotFoundError` naming every missing path of every chunk; any
-   * other failure rejects the batch and aborts the calls still in flight.
+   * once. Rejects with one `SecretNotFoundError` naming every missing path of every chunk. A chunk
+   * that fails with a `TransientError` (throttled, 5xx, timed out) leaves the others running: the
+   * batch then rejects with a `PartialBatchError` carrying the values read and owing only the
+   * failed chunks. Any other failure rejects the batch and aborts the calls still in flight.
    * @param paths - parameter names (duplicates are read once)
    * @param options.signal - aborts the batch; the promise rejects with the signal's reason
    */
@@ -150,27 +193,50 @@ export class AWSSSMBackend extends Backend {
     for (let i = 0; i < unique.length; i += SSM_GET_PARAMETERS_CHUNK_SIZE) {
       chunks.push(unique.slice(i, i + SSM_GET_PARAMETERS_CHUNK_SIZE));
     }
-    const { controller, dispose } = linkedController(signal);
-    let failure: { error: Error } | undefined;
-    try {
-      const results = await mapConcurrent(chunks, this.#concurrency, async (names) => {
-        if (failure !== undefined) throw failure.error;
+    const values = Object.create(null) as Record<string, string>; // `__proto__` is a plain key
+    const missing: string[] = [];
+    const owed: OwedPaths[] = [];
+    await mapUntilFailure(
+      chunks,
+      this.#concurrency,
+      signal,
+      async (names, chunkSignal) => {
         try {
           const command = new GetParametersCommand({ Names: names, WithDecryption: this.#withDecryption });
-          return await raceAbort(this.#client.send(command, abortOption(controller.signal)), controller.signal);
+          const send = (): Promise<GetParametersCommandOutput> => this.#client.send(command, abortOption(chunkSignal));
+          const output = await this.#send(send, chunkSignal, (error) =>
+            mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
+          );
+          collectChunk(names, output, values, missing);
         } catch (error) {
-          const mapped = mapSsmError(error, { operation: 'GetParameters', paths: names, signal: controller.signal });
-          if (failure === undefined) {
-            failure = { error: mapped };
-            controller.abort(mapped);
-          }
-          throw mapped;
+          if (TransientError.is(error) && !chunkSignal.aborted) owed.push({ paths: names, error });
+          throw error;
         }
-      });
-      if (failure !== undefined) throw failure.error;
-      return collect(unique, results);
-    } finally {
-      dispose();
+      },
+      // Each call in flight listens to the batch's signal (the race, the SDK, the pacer's wait).
+      (batchSignal) => setMaxListeners(Math.max(10, 3 * this.#concurrency), batchSignal),
+    );
+    return settleBatch(unique, values, missing, owed);
+  }
+
+  /** Sends a request behind the pacer, telling the pacer how it went; failures go through `map`. */
+  async #send<O>(
+    send: () => Promise<O>,
+    signal: AbortSignal | undefined,
+    map: (error: unknown) => Error,
+  ): Promise<O> {
+    const limiter = this.#limiter;
+    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
+    try {
+      const output = await raceAbort(send(), signal);
+      limiter?.onSuccess(ticket);
+      return output;
+    } catch (error) {
+      const mapped = map(error);
+      if (!isThrottlingError(error) || signal?.aborted === true) throw mapped;
+      const retryAfter = retryAfterOf(error);
+      limiter?.onThrottle(ticket, retryAfter);
+      throw markThrottled(mapped, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });
     }
   }
 
@@ -215,37 +281,33 @@ function checkVersion(path: string, version: number | string | undefined): void 
   }
 }
 
-function collect(
-  unique: readonly string[],
-  results: readonly PromiseSettledResult<GetParametersCommandOutput>[],
-): Record<string, string> {
-  const returned = new Map<string, string>();
-  const invalid = new Set<string>();
-  for (const result of results) {
-    // Every rejection was turned into `failure` above, so only fulfilled results remain here.
-    if (result.status !== 'fulfilled') continue;
-    const { Parameters: parameters = [], InvalidParameters: invalidNames = [] } = result.value;
-    if (!Array.isArray(parameters) || !Array.isArray(invalidNames)) {
-      throw new TransientError(`Reading ${label(unique)} failed (SSM GetParameters: malformed response)`);
-    }
-    for (const parameter of parameters) {
-      if (typeof parameter?.Name !== 'string') continue;
-      if (typeof parameter.Value !== 'string') {
-        throw new TransientError(`Reading ${parameter.Name} failed (SSM GetParameters: the response has no string Value)`, {
-          path: parameter.Name,
-        });
-      }
-      returned.set(parameter.Name, parameter.Value);
-    }
-    for (const name of invalidNames) invalid.add(name);
+/** Adds one `GetParameters` answer to the batch's values and missing names. */
+function collectChunk(
+  names: readonly string[],
+  output: GetParametersCommandOutput,
+  values: Record<string, string>,
+  missing: string[],
+): void {
+  const { Parameters: parameters = [], InvalidParameters: invalidNames = [] } = output;
+  if (!Array.isArray(parameters) || !Array.isArray(invalidNames)) {
+    throw new TransientError(`Reading ${label(names)} failed (SSM GetParameters: malformed response)`);
   }
+  const returned = new Map<string, string>();
+  for (const parameter of parameters) {
+    if (typeof parameter?.Name !== 'string') continue;
+    if (typeof parameter.Value !== 'string') {
+      throw new TransientError(`Reading ${parameter.Name} failed (SSM GetParameters: the response has no string Value)`, {
+        path: parameter.Name,
+      });
+    }
+    returned.set(parameter.Name, parameter.Value);
+  }
+  const invalid = new Set<string>(invalidNames);
   // A name SSM neither returned nor listed as invalid is missing all the same.
-  const missing = unique.filter((path) => invalid.has(path) || !returned.has(path));
-  if (missing.length > 0) throw missingSecrets(missing);
-  // No prototype: a parameter named `__proto__` is a plain key.
-  const values = Object.create(null) as Record<string, string>;
-  for (const path of unique) values[path] = returned.get(path) as string;
-  return values;
+  for (const name of names) {
+    if (invalid.has(name) || !returned.has(name)) missing.push(name);
+    else values[name] = returned.get(name) as string;
+  }
 }
 
 function label(paths: readonly string[]): string {

@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { DEFAULT_BATCH_CONCURRENCY } from '../../constants.js';
-import { Backend, missingSecrets } from '../Backend.js';
+import { Backend } from '../Backend.js';
+import type { OwedPaths } from '../PartialBatchError.js';
+import { settleBatch } from '../settleBatch.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
 import { raceAbort } from '../../internal/abort.js';
@@ -217,7 +219,9 @@ export class VaultBackend extends Backend {
   /**
    * Reads many unversioned fields, one HTTP read per secret path (`db:user` and `db:password`
    * cost one), at most `concurrency` at once. Rejects with one `SecretNotFoundError` naming every
-   * missing path or key; any other failure rejects the batch and aborts the reads in flight.
+   * missing path or key. A read that fails with a `TransientError` leaves the others running: the
+   * batch then rejects with a `PartialBatchError` carrying what was read and owing only that
+   * secret's paths. Any other failure rejects the batch and aborts the reads in flight.
    *
    * @param paths - vaultly paths, as for {@link VaultBackend.get}
    * @param options.signal - aborts the whole batch
@@ -247,8 +251,14 @@ export class VaultBackend extends Backend {
     const values = Object.create(null) as Record<string, string>; // `__proto__` is a plain key
     const missing: string[] = [];
     const causes: unknown[] = [];
+    const owed: OwedPaths[] = [];
     results.forEach((result, i) => {
       const group = list[i] as BatchGroup;
+      if (result.status === 'rejected' && !SecretNotFoundError.is(result.reason)) {
+        // A transient failure of one secret: the others' values are kept and only it is owed.
+        owed.push({ paths: group.names.map((name) => name.name), error: result.reason });
+        return;
+      }
       for (const name of group.names) {
         try {
           if (result.status === 'rejected') throw result.reason;
@@ -259,10 +269,8 @@ export class VaultBackend extends Backend {
         }
       }
     });
-    if (missing.length > 0) {
-      throw missingSecrets(missing, causes.length === 1 ? causes[0] : new AggregateError(causes, 'Secrets not found'));
-    }
-    return values;
+    const cause = causes.length <= 1 ? causes[0] : new AggregateError(causes, 'Secrets not found');
+    return settleBatch([...new Set(paths)], values, missing, owed, cause);
   }
 
   /** The secret's data object, reading with a renewed token once if Vault rejects the first. */

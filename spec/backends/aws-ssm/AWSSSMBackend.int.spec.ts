@@ -6,6 +6,7 @@ import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 
 import { AWSSSMBackend } from '../../../lib/backends/aws-ssm/index.js';
 import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyError } from '../../../lib/errors.js';
+import { PartialBatchError } from '../../../lib/backends/PartialBatchError.js';
 import { startSsmServer } from '../../../lib/testing/index.js';
 import type { SsmServer } from '../../../lib/testing/index.js';
 import { fakeCredentials, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
@@ -184,12 +185,22 @@ describe(AWSSSMBackend.name, () => {
       expect(server.requestCount('GetParameters')).toBe(3);
     });
 
-    it('rejects the batch on any other failure, naming the chunk', async () => {
+    it('reads on past a failed chunk and owes only that chunk, in a PartialBatchError', async () => {
       server.faults.failNext('error');
       const error = await rejection(backendFor({}, { concurrency: 1 }).getBatch(KEYS));
-      expect(error).toBeInstanceOf(TransientError);
-      expect((error as TransientError).message).toContain('/batch/k00');
-      expect(((error as TransientError).cause as SdkCause).name).toBe('InternalServerError');
+      expect(error).toBeInstanceOf(PartialBatchError);
+      const partial = error as PartialBatchError;
+      expect(partial.message).toContain('/batch/k00');
+      expect(partial.owedPaths).toEqual(KEYS.slice(0, 10));
+      expect(((partial.cause as TransientError).cause as SdkCause).name).toBe('InternalServerError');
+      expect(Object.keys(PartialBatchError.fetchedValues(partial))).toEqual(KEYS.slice(10));
+      expect(server.requestCount('GetParameters')).toBe(3);
+    });
+
+    it('rejects the batch at once on an AuthError, aborting the other chunks', async () => {
+      server.faults.failNext('credentials');
+      const error = await rejection(backendFor({}, { concurrency: 1 }).getBatch(KEYS));
+      expect(error).toBeInstanceOf(AuthError);
       expect(server.requestCount('GetParameters')).toBe(1);
     });
 

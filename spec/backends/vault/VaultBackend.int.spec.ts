@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { jest } from '@jest/globals';
 import nodeVault from 'node-vault';
-import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
+import { AuthError, ConfigError, PartialBatchError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
 import { startVaultServer } from 'vaultly/testing';
 import type { FaultOptions, VaultFaultKind, VaultServer, VaultServerRequest } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
@@ -544,15 +544,19 @@ describe(VaultBackend.name, () => {
       expect((error.cause as AggregateError).errors).toHaveLength(3);
     });
 
-    it('rejects the batch with any other failure', async () => {
+    it('reads on past a transient failure, owing only that secret and naming the missing', async () => {
       vault.put('db', { value: 'a' });
       vault.put('api', { value: 'b' });
       vault.faults.failNext('sealed', { match: (r) => r.path.endsWith('/api') });
 
       const error = await rejection(backendFor().getBatch(['db', 'api', 'nope']));
 
-      expect(error).toBeInstanceOf(TransientError);
-      expect(error.message).toBe('Vault failed reading api (HTTP 503, Vault is sealed)');
+      expect(error).toBeInstanceOf(PartialBatchError);
+      const partial = error as PartialBatchError;
+      expect(partial.owedPaths).toEqual(['api']);
+      expect(partial.missing).toEqual(['nope']);
+      expect((partial.cause as Error).message).toBe('Vault failed reading api (HTTP 503, Vault is sealed)');
+      expect({ ...PartialBatchError.fetchedValues(partial) }).toEqual({ db: 'a' });
     });
 
     it('rejects a malformed name with a ConfigError before any request', async () => {

@@ -1,0 +1,53 @@
+/**
+ * At most `limit` holders at once; the others wait in order. A wait ends early, with the signal's
+ * reason, when its signal aborts, and leaves no listener behind.
+ *
+ * @example
+ * ```ts
+ * const release = await semaphore.acquire(signal);
+ * try { await work(); } finally { release(); }
+ * ```
+ */
+export class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  /** Waits for a slot; resolves to the function that gives it back (calling it twice is harmless). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    if (this.#free > 0) {
+      this.#free--;
+      return this.#releaser();
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const at = this.#waiters.indexOf(grant);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        reject(signal?.reason as unknown);
+      };
+      const grant = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#waiters.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return this.#releaser();
+  }
+
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiters.shift();
+      // The slot passes straight to the next waiter, so nobody can jump the queue.
+      if (next === undefined) this.#free++;
+      else next();
+    };
+  }
+}

@@ -1,0 +1,181 @@
+import { AdaptiveRateLimiter, type AdaptiveRateLimiterOptions } from 'vaultly';
+
+/** A limiter on a clock that moves only when the limiter sleeps or the test says so. */
+function limiterOn(options: AdaptiveRateLimiterOptions = {}): {
+  limiter: AdaptiveRateLimiter;
+  clock: { t: number };
+  sleeps: number[];
+} {
+  const clock = { t: 0 };
+  const sleeps: number[] = [];
+  const limiter = new AdaptiveRateLimiter({
+    now: () => clock.t,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.t += ms;
+    },
+    ...options,
+  });
+  return { limiter, clock, sleeps };
+}
+
+/** Sends `n` requests one after another, each answered at once; returns their send times. */
+async function sendSequentially(
+  limiter: AdaptiveRateLimiter,
+  clock: { t: number },
+  n: number,
+  answer: (i: number) => 'ok' | 'throttle' = () => 'ok',
+): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ticket = await limiter.acquire();
+    times.push(clock.t);
+    if (answer(i) === 'ok') limiter.onSuccess(ticket);
+    else limiter.onThrottle(ticket);
+  }
+  return times;
+}
+
+describe(AdaptiveRateLimiter.name, () => {
+  describe('constructor', () => {
+    it.each<[string, AdaptiveRateLimiterOptions]>([
+      ['rateLimit', { rateLimit: 0 }],
+      ['rateLimit', { rateLimit: -1 }],
+      ['rateLimit', { rateLimit: Number.NaN }],
+      ['rateLimit', { rateLimit: null as unknown as number }],
+      ['minRate', { minRate: 0 }],
+      ['minRate', { minRate: Number.POSITIVE_INFINITY }],
+      ['beta', { beta: 1 }],
+      ['beta', { beta: 0 }],
+      ['scale', { scale: -0.4 }],
+      ['now', { now: 1 as unknown as () => number }],
+      ['sleep', { sleep: 'x' as unknown as () => Promise<void> }],
+    ])('rejects a bad %s with a TypeError naming it (%o)', (name, options) => {
+      expect(() => new AdaptiveRateLimiter(options)).toThrow(TypeError);
+      expect(() => new AdaptiveRateLimiter(options)).toThrow(`options.${name}`);
+    });
+  });
+
+  describe('acquire', () => {
+    it('lets requests go at once, unpaced, until the service throttles', async () => {
+      const { limiter, clock, sleeps } = limiterOn();
+      await sendSequentially(limiter, clock, 100);
+      expect(sleeps).toEqual([]);
+      expect(limiter.rate).toBe(Number.POSITIVE_INFINITY);
+    });
+
+    it('respects a rateLimit ceiling: requests spaced 1/rateLimit apart, never a burst above it', async () => {
+      const { limiter, clock } = limiterOn({ rateLimit: 20 });
+      const times = await sendSequentially(limiter, clock, 41);
+      expect(times[40]).toBeCloseTo(2000, 6);
+      for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number)).toBeCloseTo(50, 6);
+      expect(clock.t).toBeCloseTo(2000, 6);
+      expect(limiter.rate).toBe(20);
+    });
+
+    it('queues concurrent callers one behind the other', async () => {
+      const { limiter, clock, sleeps } = limiterOn({ rateLimit: 10 });
+      await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+      // Each reserves the slot after the last one's: 0, 0.1, 0.2, 0.3 and 0.4 s.
+      expect(sleeps).toEqual([100, 100, 100, 100]);
+      expect(clock.t).toBe(400);
+    });
+
+    it('rejects with the signal reason when aborted while waiting, and at once when already aborted', async () => {
+      const limiter = new AdaptiveRateLimiter({ rateLimit: 0.001 });
+      await limiter.acquire();
+      const controller = new AbortController();
+      const waiting = limiter.acquire(controller.signal);
+      controller.abort(new Error('stop'));
+      await expect(waiting).rejects.toThrow('stop');
+      await expect(limiter.acquire(AbortSignal.abort(new Error('gone')))).rejects.toThrow('gone');
+    });
+  });
+
+  describe('pacing', () => {
+    it('slows to beta times the measured rate on a throttle', async () => {
+      const { limiter, clock } = limiterOn();
+      // 50 requests within the same second, then the 51st is throttled.
+      for (let i = 0; i < 50; i++) {
+        const ticket = await limiter.acquire();
+        clock.t += 10;
+        limiter.onSuccess(ticket);
+      }
+      const ticket = await limiter.acquire();
+      limiter.onThrottle(ticket);
+      expect(limiter.rate).toBeCloseTo(0.7 * 51, 6);
+    });
+
+    it('reacts once to the throttles of requests sent before its last cut', async () => {
+      const { limiter } = limiterOn();
+      const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
+      for (const ticket of tickets.slice(0, 4)) limiter.onThrottle(ticket);
+      expect(limiter.rate).toBeCloseTo(0.7 * 40, 6);
+    });
+
+    it('recovers gradually along the CUBIC curve: back to the old rate after its time window, then above', async () => {
+      const { limiter, clock } = limiterOn();
+      const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
+      limiter.onThrottle(tickets[39] as number);
+      const cut = limiter.rate;
+      expect(cut).toBeCloseTo(28, 6);
+      const window = Math.cbrt((40 * 0.3) / 0.4); // ~3.1 s
+      const rates: number[] = [];
+      for (const at of [0.5, 1.5, window, window + 2]) {
+        clock.t = at * 1000;
+        const ticket = await limiter.acquire();
+        limiter.onSuccess(ticket);
+        rates.push(limiter.rate);
+      }
+      expect(rates[0]).toBeGreaterThan(cut);
+      expect(rates[1]).toBeGreaterThan(rates[0] as number);
+      expect(rates[1]).toBeLessThan(40);
+      expect(rates[2]).toBeCloseTo(40, 0);
+      expect(rates[3]).toBeGreaterThan(40);
+    });
+
+    it('paces a steady stream below a throttling service: the send rate drops after the throttle', async () => {
+      const { limiter, clock } = limiterOn();
+      // 41 requests at once; the "service" throttles the 41st.
+      const times = await sendSequentially(limiter, clock, 120, (i) => (i === 40 ? 'throttle' : 'ok'));
+      expect(times[40]).toBe(0);
+      const afterCut = times.slice(41);
+      const spacing = ((afterCut.at(-1) as number) - (afterCut[0] as number)) / (afterCut.length - 1);
+      expect(spacing).toBeGreaterThan(1000 / 41);
+      expect(spacing).toBeLessThan(1000 / 20);
+    });
+
+    it('never goes above the rateLimit ceiling, even while recovering', async () => {
+      const { limiter, clock } = limiterOn({ rateLimit: 5 });
+      const ticket = await limiter.acquire();
+      limiter.onThrottle(ticket);
+      clock.t += 60_000;
+      const later = await limiter.acquire();
+      limiter.onSuccess(later);
+      expect(limiter.rate).toBe(5);
+    });
+
+    it('never drops below minRate', async () => {
+      const { limiter, clock } = limiterOn({ minRate: 2 });
+      clock.t = 10_000;
+      limiter.onThrottle(clock.t);
+      expect(limiter.rate).toBe(2);
+    });
+
+    it('honours Retry-After: every request waits until it has passed', async () => {
+      const { limiter, clock, sleeps } = limiterOn();
+      const ticket = await limiter.acquire();
+      limiter.onThrottle(ticket, 1.5);
+      await limiter.acquire();
+      expect(sleeps[0]).toBeGreaterThanOrEqual(1500);
+      expect(clock.t).toBeGreaterThanOrEqual(1500);
+    });
+
+    it('caps a Retry-After at a minute', async () => {
+      const { limiter, clock } = limiterOn();
+      limiter.onThrottle(-1, 3_600);
+      await limiter.acquire();
+      expect(clock.t).toBe(60_000);
+    });
+  });
+});
