@@ -8,6 +8,7 @@ export default {
     '^vaultly$': '<rootDir>/lib/index.ts',
     '^vaultly/testing$': '<rootDir>/lib/testing/index.ts',
     '^vaultly/aws-ssm$': '<rootDir>/lib/backends/aws-ssm/index.ts',
+    '^vaultly/aws-secrets-manager$': '<rootDir>/lib/backends/aws-secrets-manager/index.ts',
     '^vaultly/vault$': '<rootDir>/lib/backends/vault/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -18,3 +18,5 @@ export { startSsmServer, SSM_FAULT_KINDS, SSM_OPERATIONS, SSM_PARAMETER_TYPES } 
 export type { SsmServer, SsmServerOptions, SsmSeed, SsmPutOptions, SsmRequestRecord, SsmFaultKind, SsmParameterType, SsmParameterShape, SsmOperation } from './ssm/index.js';
 export { startVaultServer, VAULT_FAULT_KINDS, DEFAULT_VAULT_SERVER_TOKEN, DEFAULT_VAULT_SERVER_MOUNT } from './vault/index.js';
 export type { VaultServer, VaultServerOptions, VaultServerPutOptions, VaultServerLocationOptions, VaultServerRequest, VaultFaultKind } from './vault/index.js';
+export { startSecretsManagerServer, SecretsManagerStore, SecretsManagerApiError, runSecretsManagerOperation, SECRETS_MANAGER_OPERATIONS, SECRETS_MANAGER_STAGES } from './secrets-manager/index.js';
+export type { SecretsManagerServer, SecretsManagerServerOptions, SecretsManagerSeed, SecretsManagerSecretInfo, SecretsManagerRequestRecord, SecretsManagerStoreOptions, SecretsManagerValue, StoredSecret, StoredSecretVersion, SecretsManagerOperation, SecretsManagerDispatchOptions } from './secrets-manager/index.js';

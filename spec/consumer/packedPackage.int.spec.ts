@@ -11,10 +11,10 @@ import { readmeSnippets, toCommonJsMain, type Snippet } from './readmeSnippets.j
 // ES module and from a CommonJS module.
 const ROOT = process.cwd();
 const TSC = resolve(ROOT, 'node_modules/typescript/bin/tsc');
-const PEERS = ['inversify', 'reflect-metadata', '@aws-sdk/client-ssm', 'node-vault', '@types/node'];
+const PEERS = ['inversify', 'reflect-metadata', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', 'node-vault', '@types/node'];
 /** What the README's Jest recipe needs besides the peers. */
 const JEST = ['jest', 'ts-jest', '@types/jest'];
-const ENTRY_POINTS = ['.', './testing', './aws-ssm', './vault'] as const;
+const ENTRY_POINTS = ['.', './testing', './aws-ssm', './aws-secrets-manager', './vault'] as const;
 
 /** What EnvBackend reads for the Quick start's three paths (stage 'prod'). */
 const QUICK_START_ENV = {
@@ -212,7 +212,7 @@ describe('the packed package, as a user installs it', () => {
       ['a CommonJS module', 'cjs'],
     ])('every entry point loads, with its exports, from %s', async (_label, kind) => {
       const { stdout } = await runOnce(join(kind, 'entryPoints.js'));
-      expect(JSON.parse(stdout)).toEqual({ root: 'function', testing: 'function', ssm: 'function', vault: 'function' });
+      expect(JSON.parse(stdout)).toEqual({ root: 'function', testing: 'function', ssm: 'function', vault: 'function', secretsManager: 'function' });
     }, 60_000);
 
     it.each([
@@ -292,6 +292,7 @@ import { bindSecrets } from 'vaultly';
 import { startSsmServer } from 'vaultly/testing';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { VaultBackend } from 'vaultly/vault';
+import { AWSSecretsManagerBackend } from 'vaultly/aws-secrets-manager';
 
-console.log(JSON.stringify({ root: typeof bindSecrets, testing: typeof startSsmServer, ssm: typeof AWSSSMBackend, vault: typeof VaultBackend }));
+console.log(JSON.stringify({ root: typeof bindSecrets, testing: typeof startSsmServer, ssm: typeof AWSSSMBackend, vault: typeof VaultBackend, secretsManager: typeof AWSSecretsManagerBackend }));
 `;

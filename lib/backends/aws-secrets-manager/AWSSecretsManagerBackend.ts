@@ -1,0 +1,399 @@
+import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient } from './clientSecretsManager.js';
+import type { SecretsManagerClientConfig, SecretValueEntry } from '@aws-sdk/client-secrets-manager';
+
+import { setMaxListeners } from 'node:events';
+
+import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
+import { raceAbort } from '../../internal/abort.js';
+import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
+import { Backend } from '../Backend.js';
+import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
+import { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
+import { isThrottlingError } from '../pacing/isThrottlingError.js';
+import { retryAfterOf } from '../pacing/retryAfterOf.js';
+import { markThrottled } from '../pacing/throttleInfo.js';
+import type { OwedPaths } from '../PartialBatchError.js';
+import { settleBatch } from '../settleBatch.js';
+import {
+  DEFAULT_SECRETS_MANAGER_BATCH_CONCURRENCY,
+  DEFAULT_SECRETS_MANAGER_CONNECTION_TIMEOUT_MS,
+  DEFAULT_SECRETS_MANAGER_MAX_ATTEMPTS,
+  DEFAULT_SECRETS_MANAGER_REQUEST_TIMEOUT_MS,
+  SECRETS_MANAGER_BATCH_CHUNK_SIZE,
+} from './constants.js';
+import { mapSecretsManagerError, secretsManagerErrorKind } from './mapSecretsManagerError.js';
+import { parseSecretPath, versionSelector } from './parseSecretPath.js';
+import type { SecretPath } from './parseSecretPath.js';
+import { readSecretKey } from './readSecretKey.js';
+
+/** Options of {@link AWSSecretsManagerBackend}. Every field is optional. */
+export interface AWSSecretsManagerBackendOptions {
+  /** Region of the client the backend builds (wins over `clientConfig.region`). */
+  region?: string;
+  /**
+   * A ready client, used as given: its timeouts and retries are yours. Cannot be combined with
+   * `region` or `clientConfig`.
+   */
+  client?: SecretsManagerClient;
+  /**
+   * Configuration of the client the backend builds. Unless it says otherwise the client gets
+   * `maxAttempts: 1` and a request handler with a 2 s connect timeout and a 5 s request timeout
+   * that really rejects (`throwOnRequestTimeout`). Handler options you pass as a plain object
+   * (`requestHandler: { requestTimeout: 500 }`) are merged over those defaults; a handler instance
+   * is used as is.
+   */
+  clientConfig?: SecretsManagerClientConfig;
+  /** How many `BatchGetSecretValue` calls of 20 ids `getBatch` runs at once (default: 4). */
+  concurrency?: number;
+  /**
+   * A ceiling on this backend's requests per second, e.g. your share of the account's
+   * `GetSecretValue` / `BatchGetSecretValue` quota when other services read from it too (default: none).
+   */
+  rateLimit?: number;
+  /**
+   * The pacer every request waits on: one is built by default (with `rateLimit`); pass one to share
+   * it between backends that draw on the same quota, or `false` for no pacing at all.
+   */
+  rateLimiter?: AdaptiveRateLimiter | false;
+}
+
+/** One secret as a read returned it: its text (`SecretBinary` as base64) and where it came from. */
+interface FetchedSecret {
+  readonly value: string;
+  readonly binary: boolean;
+}
+
+/**
+ * Reads secrets from AWS Secrets Manager through `@aws-sdk/client-secrets-manager`.
+ *
+ * A path is a `SecretId`: a secret's name or its ARN. `secretId#key` reads one key of a JSON
+ * secret (split at the last `#`); a string value comes back as is, any other JSON value as JSON
+ * text. A `SecretBinary` secret comes back base64-encoded. `get` is one `GetSecretValue`: a
+ * `version` that is a UUID reads that `VersionId`, any other string that staging label
+ * (`AWSPREVIOUS`, `AWSPENDING`, your own), none `AWSCURRENT`; a number is a `ConfigError`.
+ * `getBatch` is `BatchGetSecretValue` in chunks of 20 secret ids, each secret read once however
+ * many of its keys are asked for.
+ *
+ * Every request waits its turn on an `AdaptiveRateLimiter` (as `AWSSSMBackend`'s do): unpaced
+ * until Secrets Manager throttles, then slowed and grown back gradually, `Retry-After` honoured,
+ * `rateLimit` as a ceiling; a throttle it paced is marked so `RetryingBackend` re-queues it
+ * without spending an attempt.
+ *
+ * Failures map onto `SecretNotFoundError` (also a secret scheduled for deletion, and a missing
+ * JSON key), `AuthError` (denied access, `DecryptionFailure`, rejected credentials),
+ * `ConfigError` (a malformed secret id, or a key asked of a secret that is not a JSON object) and
+ * `TransientError` (see {@link mapSecretsManagerError}); an aborted read rejects with the
+ * signal's reason.
+ *
+ * Retry in one layer, not both: a client the backend builds makes one attempt per call, and
+ * vaultly's `RetryingBackend` owns retries and their deadline. If you pass your own `client` with
+ * SDK retries on, keep `RetryingBackend`'s `maxAttempts` at 1 or the attempts multiply.
+ *
+ * @param options.region - region of the built client (default: the SDK's region chain)
+ * @param options.client - a ready `SecretsManagerClient`, used as given (default: one is built)
+ * @param options.clientConfig - configuration of the built client (default: `{}`, plus the
+ *   timeouts and `maxAttempts: 1` above)
+ * @param options.concurrency - `BatchGetSecretValue` calls in flight in `getBatch` (default: 4)
+ * @param options.rateLimit - ceiling in requests per second (default: none)
+ * @param options.rateLimiter - a shared pacer, or `false` for none (default: one of its own)
+ * @example
+ * ```ts
+ * import { AWSSecretsManagerBackend } from 'vaultly/aws-secrets-manager';
+ * import { RetryingBackend } from 'vaultly';
+ *
+ * const backend = new RetryingBackend(new AWSSecretsManagerBackend({ region: 'eu-west-1' }), { maxAttempts: 3 });
+ * const password = await backend.get('prod/db#password');                 // a key of a JSON secret
+ * const previous = await backend.get('prod/db#password', { version: 'AWSPREVIOUS' });
+ * ```
+ */
+export class AWSSecretsManagerBackend extends Backend {
+  readonly #client: SecretsManagerClient;
+  readonly #ownsClient: boolean;
+  readonly #concurrency: number;
+  readonly #limiter: AdaptiveRateLimiter | undefined;
+
+  constructor(options: AWSSecretsManagerBackendOptions = {}) {
+    super();
+    const { region, client, clientConfig } = options;
+    const where = 'AWSSecretsManagerBackend';
+    if (region !== undefined && (typeof region !== 'string' || region.length === 0)) {
+      throw new TypeError(`${where}: options.region must be a non-empty string`);
+    }
+    if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null)) {
+      throw new TypeError(`${where}: options.clientConfig must be an object`);
+    }
+    if (client !== undefined) {
+      if (typeof client !== 'object' || client === null || typeof (client as { send?: unknown }).send !== 'function') {
+        throw new TypeError(`${where}: options.client must be a SecretsManagerClient`);
+      }
+      if (region !== undefined || clientConfig !== undefined) {
+        throw new TypeError(`${where}: options.client cannot be combined with options.region or options.clientConfig`);
+      }
+    }
+    const concurrency = options.concurrency ?? DEFAULT_SECRETS_MANAGER_BATCH_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new TypeError(`${where}: options.concurrency must be a positive integer, got ${String(concurrency)}`);
+    }
+    const { rateLimit, rateLimiter } = options;
+    if (rateLimiter !== undefined && rateLimiter !== false && !(rateLimiter instanceof AdaptiveRateLimiter)) {
+      throw new TypeError(`${where}: options.rateLimiter must be an AdaptiveRateLimiter or false`);
+    }
+    if (rateLimiter !== undefined && rateLimit !== undefined) {
+      throw new TypeError(`${where}: options.rateLimit cannot be combined with options.rateLimiter (give the limiter its rateLimit)`);
+    }
+    if (rateLimit !== undefined && (typeof rateLimit !== 'number' || !(rateLimit > 0))) {
+      throw new TypeError(`${where}: options.rateLimit must be a number of requests per second > 0, got ${String(rateLimit)}`);
+    }
+    this.#limiter = rateLimiter === false ? undefined : (rateLimiter ?? new AdaptiveRateLimiter(rateLimit === undefined ? {} : { rateLimit }));
+    this.#concurrency = concurrency;
+    this.batchConcurrency = concurrency;
+    this.#ownsClient = client === undefined;
+    this.#client = client ?? new SecretsManagerClient(buildClientConfig(region, clientConfig));
+  }
+
+  /** The pacer every request of this backend waits on (`undefined` with `rateLimiter: false`). */
+  get rateLimiter(): AdaptiveRateLimiter | undefined {
+    return this.#limiter;
+  }
+
+  /** The SDK client this backend sends through. */
+  get client(): SecretsManagerClient {
+    return this.#client;
+  }
+
+  /**
+   * Reads one secret (or one key of a JSON secret) with `GetSecretValue`.
+   * @param path - a secret name or ARN, optionally `#key`
+   * @param options.version - a version id (a UUID) or a staging label (default: `AWSCURRENT`)
+   * @param options.signal - aborts the read; the promise rejects with the signal's reason
+   */
+  async get(path: string, options: BackendGetOptions = {}): Promise<string> {
+    const { version, signal } = options;
+    signal?.throwIfAborted();
+    const { secretId, key } = parseSecretPath(path);
+    const selector = versionSelector(path, version);
+    const context = { operation: 'GetSecretValue', paths: [path], signal, ...(version === undefined ? {} : { version }) };
+    const command = new GetSecretValueCommand({ SecretId: secretId, ...selector });
+    const output = await this.#send(() => this.#client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context));
+    const secret = secretOf(output);
+    if (secret === undefined) {
+      // Neither SecretString nor SecretBinary is a broken answer, not a secret: never cache it.
+      throw new TransientError(`Reading ${path} failed (Secrets Manager GetSecretValue: the response has no SecretString or SecretBinary)`, {
+        path,
+      });
+    }
+    return valueAt(path, secretId, key, secret);
+  }
+
+  /**
+   * Reads many secrets with `BatchGetSecretValue`, 20 secret ids a call, at most `concurrency`
+   * calls at once; paths that are keys of the same secret share one read. Missing secrets and
+   * missing keys are named together in one `SecretNotFoundError`. A call that fails with a
+   * `TransientError` (throttled, 5xx, timed out), or a secret whose per-id error is transient,
+   * leaves the rest running: the batch then rejects with a `PartialBatchError` carrying the values
+   * read and owing only those paths. A denied secret (`AuthError`) or an invalid id (`ConfigError`)
+   * rejects the batch at once and aborts the calls still in flight.
+   * @param paths - secret names or ARNs, optionally `#key` (duplicates are read once)
+   * @param options.signal - aborts the batch; the promise rejects with the signal's reason
+   */
+  override async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
+    const { signal } = options;
+    signal?.throwIfAborted();
+    const unique = [...new Set(paths)];
+    const parsed = new Map(unique.map((path) => [path, parseSecretPath(path)] as const));
+    const secretIds = [...new Set([...parsed.values()].map((p) => p.secretId))];
+    const chunks: string[][] = [];
+    for (let i = 0; i < secretIds.length; i += SECRETS_MANAGER_BATCH_CHUNK_SIZE) {
+      chunks.push(secretIds.slice(i, i + SECRETS_MANAGER_BATCH_CHUNK_SIZE));
+    }
+    const values = Object.create(null) as Record<string, string>; // `__proto__` is a plain key
+    const missing: string[] = [];
+    const owed: OwedPaths[] = [];
+    await mapUntilFailure(
+      chunks,
+      this.#concurrency,
+      signal,
+      async (ids, chunkSignal) => {
+        const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
+        let outcome: BatchOutcome;
+        try {
+          outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal);
+        } catch (error) {
+          if (chunkSignal.aborted) throw error;
+          if (TransientError.is(error)) owed.push({ paths: chunkPaths, error });
+          // A whole call answered "not found" (no such case is documented, but the mapping allows it): all its paths are missing.
+          if (SecretNotFoundError.is(error)) missing.push(...chunkPaths);
+          throw error;
+        }
+        settleChunk(chunkPaths, parsed, outcome, { values, missing, owed });
+      },
+      // Each call in flight listens to the batch's signal (the race, the SDK, the pacer's wait).
+      (batchSignal) => setMaxListeners(Math.max(10, 3 * this.#concurrency), batchSignal),
+    );
+    return settleBatch(unique, values, missing, owed);
+  }
+
+  /** Releases the sockets of a client this backend built; a client passed in is left to its owner. */
+  destroy(): void {
+    if (this.#ownsClient) this.#client.destroy();
+  }
+
+  /** One `SecretIdList` of at most 20 ids, following `NextToken` until the answer is complete. */
+  async #batchChunk(ids: readonly string[], paths: readonly string[], signal: AbortSignal): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { secrets: new Map(), errors: new Map() };
+    let nextToken: string | undefined;
+    // Every page answers at least one id, so more pages than ids means the service is looping.
+    for (let page = 0; page <= ids.length; page++) {
+      const command = new BatchGetSecretValueCommand({ SecretIdList: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
+      const output = await this.#send(() => this.#client.send(command, { abortSignal: signal }), signal, (error) =>
+        mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
+      );
+      const { SecretValues: values = [], Errors: errors = [] } = output;
+      if (!Array.isArray(values) || !Array.isArray(errors)) {
+        throw new TransientError(`Reading ${ids.length} secrets failed (Secrets Manager BatchGetSecretValue: malformed response)`);
+      }
+      for (const entry of values) {
+        const id = requestedIdOf(ids, entry);
+        if (id === undefined) continue;
+        const secret = secretOf(entry);
+        if (secret === undefined) {
+          throw new TransientError(`Reading ${id} failed (Secrets Manager BatchGetSecretValue: the entry has no SecretString or SecretBinary)`);
+        }
+        outcome.secrets.set(id, secret);
+      }
+      for (const error of errors) {
+        const id = typeof error?.SecretId === 'string' ? requestedIdOf(ids, { Name: error.SecretId, ARN: error.SecretId }) : undefined;
+        if (id !== undefined) outcome.errors.set(id, typeof error.ErrorCode === 'string' ? error.ErrorCode : 'UnknownError');
+      }
+      nextToken = output.NextToken;
+      if (nextToken === undefined || nextToken === '') return outcome;
+    }
+    throw new TransientError(`Reading ${ids.length} secrets failed (Secrets Manager BatchGetSecretValue: NextToken never ended)`);
+  }
+
+  /** Sends a request behind the pacer, telling the pacer how it went; failures go through `map`. */
+  async #send<O>(send: () => Promise<O>, signal: AbortSignal | undefined, map: (error: unknown) => Error): Promise<O> {
+    const limiter = this.#limiter;
+    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
+    try {
+      const output = await raceAbort(send(), signal);
+      limiter?.onSuccess(ticket);
+      return output;
+    } catch (error) {
+      const mapped = map(error);
+      if (!isThrottlingError(error) || signal?.aborted === true) throw mapped;
+      const retryAfter = retryAfterOf(error);
+      limiter?.onThrottle(ticket, retryAfter);
+      throw markThrottled(mapped, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });
+    }
+  }
+}
+
+/** What the `BatchGetSecretValue` calls answered, by requested secret id: values, and per-id error codes. */
+interface BatchOutcome {
+  readonly secrets: Map<string, FetchedSecret>;
+  readonly errors: Map<string, string>;
+}
+
+/**
+ * Files one chunk's per-secret answers into the batch: values, missing paths (missing secrets and
+ * missing keys), and owed paths for per-id errors that are transient. An invalid id or a key of a
+ * non-JSON secret (`ConfigError`) throws, then denied access (`AuthError`): a retry cannot fix those.
+ */
+function settleChunk(
+  chunkPaths: readonly string[],
+  parsed: ReadonlyMap<string, SecretPath>,
+  outcome: BatchOutcome,
+  into: { values: Record<string, string>; missing: string[]; owed: OwedPaths[] },
+): void {
+  const refused = { config: [] as Refusal[], auth: [] as Refusal[], transient: new Map<string, Refusal[]>() };
+  for (const path of chunkPaths) {
+    const { secretId, key } = parsed.get(path) as SecretPath;
+    const secret = outcome.secrets.get(secretId);
+    if (secret !== undefined) {
+      try {
+        into.values[path] = valueAt(path, secretId, key, secret);
+      } catch (error) {
+        if (!SecretNotFoundError.is(error)) throw error;
+        into.missing.push(path);
+      }
+      continue;
+    }
+    const code = outcome.errors.get(secretId);
+    // An id the service neither answered nor listed in Errors is missing all the same.
+    const kind = code === undefined ? 'notFound' : secretsManagerErrorKind(code);
+    if (kind === 'notFound') into.missing.push(path);
+    else if (kind === 'transient') refused.transient.set(secretId, [...(refused.transient.get(secretId) ?? []), { path, code: code as string }]);
+    else refused[kind].push({ path, code: code as string });
+  }
+  const { config, auth, transient } = refused;
+  if (config.length > 0) {
+    throw new ConfigError(`Secrets Manager refused ${listOf(config)} as invalid; check the secret ids (BatchGetSecretValue)`, pathOption(config));
+  }
+  if (auth.length > 0) throw new AuthError(`Access to ${listOf(auth)} was refused (Secrets Manager BatchGetSecretValue)`, pathOption(auth));
+  // One owed entry per secret: a retry reads that secret again for all of its keys.
+  for (const refusals of transient.values()) {
+    const error = new TransientError(`Reading ${listOf(refusals)} failed (Secrets Manager BatchGetSecretValue)`, pathOption(refusals));
+    into.owed.push({ paths: refusals.map((r) => r.path), error });
+  }
+}
+
+/** A path of a batch that got a per-id error, with that error's code. */
+interface Refusal {
+  readonly path: string;
+  readonly code: string;
+}
+
+function listOf(refusals: readonly Refusal[]): string {
+  return refusals.map((r) => `${r.path} (${r.code})`).join(', ');
+}
+
+function pathOption(refusals: readonly Refusal[]): { path?: string } {
+  return refusals.length === 1 ? { path: (refusals[0] as Refusal).path } : {};
+}
+
+/** Which requested id an answer entry is for: by name, by full ARN, or by an ARN without its random suffix. */
+function requestedIdOf(ids: readonly string[], entry: { Name?: string | undefined; ARN?: string | undefined }): string | undefined {
+  return ids.find(
+    (id) =>
+      id === entry.Name ||
+      id === entry.ARN ||
+      (id.startsWith('arn:') && entry.ARN !== undefined && entry.ARN.startsWith(`${id}-`) && entry.ARN.length === id.length + 7),
+  );
+}
+
+function secretOf(entry: Pick<SecretValueEntry, 'SecretString' | 'SecretBinary'>): FetchedSecret | undefined {
+  if (typeof entry.SecretString === 'string') return { value: entry.SecretString, binary: false };
+  if (entry.SecretBinary instanceof Uint8Array) return { value: Buffer.from(entry.SecretBinary).toString('base64'), binary: true };
+  return undefined;
+}
+
+function valueAt(path: string, secretId: string, key: string | undefined, secret: FetchedSecret): string {
+  if (key === undefined) return secret.value;
+  // A key of a binary secret: its bytes are not a JSON object we could read a key of.
+  return readSecretKey(secret.binary ? '' : secret.value, path, secretId, key);
+}
+
+function buildClientConfig(region: string | undefined, clientConfig: SecretsManagerClientConfig = {}): SecretsManagerClientConfig {
+  const handler = clientConfig.requestHandler;
+  const isInstance = typeof (handler as { handle?: unknown } | undefined)?.handle === 'function';
+  return {
+    ...clientConfig,
+    maxAttempts: clientConfig.maxAttempts ?? DEFAULT_SECRETS_MANAGER_MAX_ATTEMPTS,
+    ...(region === undefined ? {} : { region }),
+    // Smithy only logs a warning when requestTimeout passes unless throwOnRequestTimeout is set.
+    requestHandler:
+      handler !== undefined && isInstance
+        ? handler
+        : {
+            connectionTimeout: DEFAULT_SECRETS_MANAGER_CONNECTION_TIMEOUT_MS,
+            requestTimeout: DEFAULT_SECRETS_MANAGER_REQUEST_TIMEOUT_MS,
+            throwOnRequestTimeout: true,
+            ...(handler as Record<string, unknown> | undefined),
+          },
+  };
+}
+
+function abortOption(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
+}

@@ -1,0 +1,28 @@
+/**
+ * Defaults of `AWSSecretsManagerBackend`, in one place. Durations here are milliseconds, as the
+ * SDK takes them; they match `AWSSSMBackend`'s.
+ */
+
+/** How long a connection may take to open, when the backend builds its own client (2 s). */
+export const DEFAULT_SECRETS_MANAGER_CONNECTION_TIMEOUT_MS = 2_000;
+
+/** How long a request may wait for its response, when the backend builds its own client (5 s). */
+export const DEFAULT_SECRETS_MANAGER_REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * SDK attempts per call when the backend builds its own client: one, because vaultly's
+ * `RetryingBackend` owns retries and their deadline (retry in one layer, not both).
+ */
+export const DEFAULT_SECRETS_MANAGER_MAX_ATTEMPTS = 1;
+
+/** How many `BatchGetSecretValue` calls `getBatch` keeps in flight at once. */
+export const DEFAULT_SECRETS_MANAGER_BATCH_CONCURRENCY = 4;
+
+/** The most secret ids Secrets Manager's `BatchGetSecretValue` accepts in one `SecretIdList`. */
+export const SECRETS_MANAGER_BATCH_CHUNK_SIZE = 20;
+
+/** The staging label a read without a version gets: the secret's current value. */
+export const SECRETS_MANAGER_CURRENT_STAGE = 'AWSCURRENT';
+
+/** What separates a secret id from the JSON key to read (`prod/db#password`). Secret names cannot hold it. */
+export const SECRETS_MANAGER_KEY_SEPARATOR = '#';
