@@ -50,7 +50,7 @@ const QUICK = {
   bootParameters: 100,
   bootLatencyMs: 5,
   bootSamples: 2,
-  heapEntries: 2_000,
+  heapEntries: 20_000,
   valueLength: 32,
   importSamples: 2,
 } as const;

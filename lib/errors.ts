@@ -90,12 +90,12 @@ export class ConfigError extends VaultlyError {
 /** A `{placeholder}` in a path template has no matching context variable. */
 export class MissingContextVariableError extends ConfigError {
   static override readonly kind: string = 'MissingContextVariableError';
-  /** The placeholder's name. */
+  /** The placeholder's name (empty when the error was made without one). */
   readonly variable: string;
 
-  constructor(message: string, options: VaultlyErrorOptions & { variable: string }) {
+  constructor(message: string, options: VaultlyErrorOptions & { variable?: string } = {}) {
     super(message, options);
-    this.variable = options.variable;
+    this.variable = options.variable ?? '';
   }
 }
 

@@ -3,6 +3,7 @@ import {
   ConfigError,
   MissingContextVariableError,
   SecretNotFoundError,
+  SecretNotLoadedError,
   TransientError,
   VaultlyError,
 } from '../lib/errors.js';
@@ -31,6 +32,21 @@ describe('Errors', () => {
     expect(AuthError.is(error)).toBe(false);
     expect(VaultlyError.is(new Error('x'))).toBe(false);
     expect(VaultlyError.is(null)).toBe(false);
+  });
+
+  it.each([VaultlyError, SecretNotFoundError, AuthError, TransientError, ConfigError, MissingContextVariableError, SecretNotLoadedError])(
+    '%p constructs from a message alone',
+    (ErrorClass) => {
+      const error = new ErrorClass('something failed');
+      expect(error.message).toBe('something failed');
+      expect(error.name).toBe(ErrorClass.kind);
+      expect(error.path).toBeUndefined();
+      expect(ErrorClass.is(error)).toBe(true);
+    },
+  );
+
+  it('MissingContextVariableError without options has an empty variable', () => {
+    expect(new MissingContextVariableError('no stage').variable).toBe('');
   });
 
   it('is() recognises an error built by another copy of the package', () => {

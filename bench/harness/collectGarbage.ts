@@ -18,3 +18,14 @@ export function liveHeap(gc: () => void): number {
   gc();
   return process.memoryUsage().heapUsed;
 }
+
+/**
+ * `heapUsed` after full collections and after the finalization callbacks those collections
+ * queued have run (they run in a later task, and what they release would otherwise be freed
+ * inside the next measured window).
+ */
+export async function settledHeap(gc: () => void): Promise<number> {
+  gc();
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  return liveHeap(gc);
+}

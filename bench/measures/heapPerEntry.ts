@@ -2,7 +2,7 @@ import { bindSecrets, dispose, prefetch, SecretCache } from 'vaultly';
 import { MockBackend } from 'vaultly/testing';
 
 import type { BenchConfig } from '../BenchConfig.js';
-import { gcFunction, liveHeap } from '../harness/collectGarbage.js';
+import { gcFunction, liveHeap, settledHeap } from '../harness/collectGarbage.js';
 import { measure, ratioAtMost, type Measure } from '../Measure.js';
 import { generateModel, makePaths, makeValue } from '../models/generateModel.js';
 
@@ -94,14 +94,14 @@ export async function heapPerEntry(bench: BenchConfig): Promise<Measure[]> {
     dispose(warmUp);
     empty();
 
-    const before = liveHeap(gc);
+    const before = await settledHeap(gc);
     let values: string[] | undefined = makeValues();
     fill(values);
     values = undefined;
     const config = (await bindSecrets(new Model(), { backend })) as Record<string, unknown>;
     await prefetch(config);
     empty();
-    const after = liveHeap(gc);
+    const after = await settledHeap(gc);
     const ok = typeof config[`k${n - 1}`] === 'string';
     dispose(config);
     if (!ok) throw new Error('heap: the model lost entries');

@@ -2,6 +2,36 @@ import { CacheEntry, EntryState, NEVER } from './CacheEntry.js';
 import type { Clock, TimerHandle } from './Clock.js';
 
 /**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). A longer one is clamped
+ * to 1 ms, with a TimeoutOverflowWarning each time: the timer would spin. Longer ttls arm at
+ * this delay and re-arm when it fires.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** The armed expiry timer of a partition, kept apart so that it can be cleared without it. */
+class ExpiryTimer {
+  handle: TimerHandle | undefined = undefined;
+  at = Infinity;
+  /** Whether it is registered with {@link orphanedTimers} (on first arming: most partitions never arm). */
+  registered = false;
+
+  constructor(readonly clock: Clock) {}
+
+  clear(): void {
+    if (this.handle !== undefined) this.clock.clearTimeout(this.handle);
+    this.handle = undefined;
+    this.at = Infinity;
+  }
+}
+
+/**
+ * Clears the timer of a partition that was garbage-collected while armed (its model was dropped
+ * without `dispose`, e.g. a transient inversify resolution). The timer's callback holds the
+ * partition only weakly, so an armed timer never keeps a partition, or its secrets, alive.
+ */
+const orphanedTimers = new FinalizationRegistry<ExpiryTimer>((timer) => timer.clear());
+
+/**
  * The cache of one root model. Entries are keyed by `path` or `path@version`, or adopted as a
  * list (a bound model's slots, which it looks up by position rather than by key).
  *
@@ -15,13 +45,13 @@ export class CachePartition {
   readonly #disposeListeners: (() => void)[] = [];
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
-  #timer: TimerHandle | undefined;
-  #timerAt = Infinity;
+  readonly #timer: ExpiryTimer;
   #disposed = false;
 
   constructor(clock: Clock, onDispose: (partition: CachePartition) => void = () => undefined) {
     this.#clock = clock;
     this.#onDispose = onDispose;
+    this.#timer = new ExpiryTimer(clock);
   }
 
   /** The clock this partition expires entries by. */
@@ -120,6 +150,7 @@ export class CachePartition {
     if (this.#disposed) return;
     this.clear();
     this.#disposed = true;
+    if (this.#timer.registered) orphanedTimers.unregister(this.#timer);
     this.#onDispose(this);
     for (const listener of this.#disposeListeners.splice(0)) listener();
   }
@@ -153,16 +184,27 @@ export class CachePartition {
   #arm(): void {
     const first = this.#heap[0];
     const at = first === undefined ? Infinity : first.expiresAt;
-    if (at === this.#timerAt) return;
-    this.#stopTimer();
+    const timer = this.#timer;
+    if (at === timer.at) return;
+    timer.clear();
     if (at === Infinity) return;
-    this.#timerAt = at;
-    this.#timer = this.#clock.setTimeout(() => this.#fire(), Math.max(0, at - this.#clock.now()));
+    timer.at = at;
+    const self = new WeakRef(this);
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#clock.now()));
+    timer.handle = this.#clock.setTimeout(() => {
+      const partition = self.deref();
+      if (partition !== undefined) partition.#fire();
+    }, delay);
+    if (!timer.registered) {
+      timer.registered = true;
+      orphanedTimers.register(this, timer, timer);
+    }
   }
 
+  /** Expires what is due; a timer capped at {@link MAX_TIMER_DELAY_MS} may fire early and re-arm. */
   #fire(): void {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#timer.handle = undefined;
+    this.#timer.at = Infinity;
     const now = this.#clock.now();
     let first = this.#heap[0];
     while (first !== undefined && first.expiresAt <= now) {
@@ -173,9 +215,7 @@ export class CachePartition {
   }
 
   #stopTimer(): void {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#timer.clear();
   }
 
   #siftUp(index: number): void {

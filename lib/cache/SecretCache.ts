@@ -19,7 +19,14 @@ export interface SecretCacheOptions {
  */
 export class SecretCache {
   readonly #clock: Clock;
-  readonly #partitions = new Set<CachePartition>();
+  /**
+   * Held weakly: a partition lives as long as its model does. A model resolved in transient
+   * scope is never deactivated by inversify, so a strong set here would keep every one of them
+   * (and its secrets) for the container's lifetime.
+   */
+  readonly #partitions = new Set<WeakRef<CachePartition>>();
+  /** Set size after the last sweep of collected partitions: sweeping when it doubles is O(1) amortised. */
+  #swept = 0;
 
   constructor(options: SecretCacheOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -32,25 +39,34 @@ export class SecretCache {
 
   /** A new, empty partition for one root model. */
   partition(): CachePartition {
-    const partition = new CachePartition(this.#clock, (p) => this.#partitions.delete(p));
-    this.#partitions.add(partition);
+    const partition = new CachePartition(this.#clock, () => this.#partitions.delete(ref));
+    const ref = new WeakRef(partition);
+    if (this.#partitions.size >= 2 * this.#swept + 16) this.#sweep();
+    this.#partitions.add(ref);
     return partition;
   }
 
   /** Number of live partitions. */
   get partitions(): number {
+    this.#sweep();
     return this.#partitions.size;
+  }
+
+  /** Forgets partitions that were garbage-collected (their models were dropped undisposed). */
+  #sweep(): void {
+    for (const ref of this.#partitions) if (ref.deref() === undefined) this.#partitions.delete(ref);
+    this.#swept = this.#partitions.size;
   }
 
   /** Total number of entries across partitions. */
   get size(): number {
     let size = 0;
-    for (const partition of this.#partitions) size += partition.size;
+    for (const ref of this.#partitions) size += ref.deref()?.size ?? 0;
     return size;
   }
 
   /** Disposes every partition: entries dropped, timers stopped. */
   dispose(): void {
-    for (const partition of [...this.#partitions]) partition.dispose();
+    for (const ref of [...this.#partitions]) ref.deref()?.dispose();
   }
 }

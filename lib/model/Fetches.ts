@@ -16,6 +16,15 @@ export class Fetches {
   /** Fetches still in flight, by sequence number. */
   readonly pending = new Map<number, Promise<string>>();
 
+  /**
+   * Records the failure of fetch `sequence`, unless a fetch that started later already stored
+   * its value: an older failure must not hide a newer success (as an older value must not
+   * overwrite a newer one).
+   */
+  fail(sequence: number, error: unknown): void {
+    if (sequence > this.committed) this.error = error;
+  }
+
   /** Whether it can be dropped: nothing pending, no error or cool-down to remember. */
   get idle(): boolean {
     return this.pending.size === 0 && this.error === undefined && this.retryAt === 0;

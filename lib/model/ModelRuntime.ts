@@ -4,7 +4,7 @@ import type { CachePartition } from '../cache/CachePartition.js';
 import { EntryState } from '../cache/CacheEntry.js';
 import { DEFAULT_REFRESH_COOLDOWN } from '../constants.js';
 import { ConfigError, SecretNotFoundError, SecretNotLoadedError, TransientError } from '../errors.js';
-import { raceAbort } from '../internal/abort.js';
+import { abortReason, raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
 import { castValue } from './cast.js';
 import { FieldBinding, type Binding } from './FieldBinding.js';
@@ -20,8 +20,6 @@ export interface RuntimeOptions {
   /** The root class name, for messages. */
   name: string;
 }
-
-const noop = (): void => undefined;
 
 /**
  * The live state of one root model and its nested children: its slots (one per cache key), the
@@ -40,6 +38,12 @@ export class ModelRuntime {
   readonly #staleOnError: boolean;
   readonly #name: string;
   readonly #abort = new AbortController();
+  /**
+   * One controller per backend call in flight, aborted on dispose. Backends add an abort
+   * listener to the signal they get; one long-lived signal shared by every call would collect
+   * a listener per concurrent read (and a MaxListenersExceededWarning past ten).
+   */
+  readonly #calls = new Set<AbortController>();
 
   constructor(options: RuntimeOptions) {
     this.#backend = options.backend;
@@ -142,28 +146,35 @@ export class ModelRuntime {
     const slot = slotOrThrow(binding);
     this.#assertLive(binding.field.label);
     await raceAbort(this.#load(slot, true), signal);
+    this.#assertLive(binding.field.label);
   }
 
   /** Loads every slot: unversioned ones in one batch, versioned ones one by one. */
   prefetch(signal?: AbortSignal): Promise<void> {
     this.#assertLive(this.#name);
     if (this.broken[0] !== undefined) return Promise.reject(this.broken[0].error);
-    return this.#fetchAll(this.slots, signal);
+    return this.#fetchAll(this.slots, false, signal);
   }
 
-  /** Expires everything, then fetches again, in one batch, what had been loaded. */
+  /**
+   * Expires everything, then fetches again, in one batch, what had been loaded. Fetches already
+   * in flight are not joined: they may carry values from before a rotation.
+   */
   refreshAll(signal?: AbortSignal): Promise<void> {
     this.#assertLive(this.#name);
     const loaded = this.slots.filter((slot) => slot.state !== EntryState.Empty);
     this.#partition.expireAll();
-    return this.#fetchAll(loaded, signal);
+    return this.#fetchAll(loaded, true, signal);
   }
 
   /** Stops background work and drops the cached values (also when its partition is disposed). */
   dispose(): void {
     if (this.disposed) return;
     // Aborted first: disposing the partition calls back here.
-    this.#abort.abort(new ConfigError(`${this.#name}: the model was disposed`));
+    const reason = new ConfigError(`${this.#name}: the model was disposed`);
+    this.#abort.abort(reason);
+    for (const controller of this.#calls) controller.abort(reason);
+    this.#calls.clear();
     this.#partition.dispose();
     // The partition reset the slots; drop the other bindings' cast values too: a disposed model
     // keeps no secret reachable.
@@ -182,82 +193,130 @@ export class ModelRuntime {
     const inflight = slot.fetches?.inflight;
     if (inflight !== undefined && !force) return inflight;
     const fetches = slot.fetchState();
-    const signal = this.#abort.signal;
     const version = slot.version;
-    const options = version === undefined ? { signal } : { version, signal };
     const sequence = ++fetches.started;
-    const promise = Promise.resolve()
-      .then(() => this.#backend.get(slot.path, options))
-      .then(
-        (raw) => {
-          this.#commit([[slot, raw]], [sequence]);
-          return raw;
-        },
-        (error: unknown) => {
-          if (sequence >= fetches.committed) fetches.error = error;
-          throw error;
-        },
-      );
+    const promise = this.#call((signal) => this.#backend.get(slot.path, version === undefined ? { signal } : { version, signal }))
+      .then((raw) => {
+        const value = expectString(raw, slot);
+        this.#commit([[slot, value]], [sequence]);
+        return value;
+      })
+      .catch((error: unknown) => {
+        fetches.fail(sequence, error);
+        throw error;
+      });
     track(slot, sequence, promise);
     return promise;
   }
 
-  #fetchAll(slots: readonly Slot[], signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * One call into the backend, on a signal of its own that `dispose` aborts. The call is made
+   * from a microtask: a backend that throws synchronously then rejects the promise like any
+   * other failure (no sibling promise is left unhandled), and a synchronous read that starts a
+   * background refresh never runs backend code inside the property getter.
+   */
+  #call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    if (this.disposed) controller.abort(this.#abort.signal.reason);
+    else this.#calls.add(controller);
+    const signal = controller.signal;
+    const promise = new Promise<T>((resolve, reject) => {
+      // Settled on dispose even when the backend ignores the signal. The listener is on this
+      // call's own signal, so it goes away with it.
+      signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
+      Promise.resolve()
+        .then(() => run(signal))
+        .then(resolve, reject);
+    });
+    const done = (): void => {
+      this.#calls.delete(controller);
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  /**
+   * Loads `slots`, joining the fetches in flight unless `force`; rejects if the model is
+   * disposed before they settle (nothing was stored then).
+   */
+  #fetchAll(slots: readonly Slot[], force: boolean, signal: AbortSignal | undefined): Promise<void> {
     const joined: Promise<string>[] = [];
     const fresh: Slot[] = [];
     for (const slot of slots) {
-      const inflight = slot.fetches?.inflight;
+      const inflight = force ? undefined : slot.fetches?.inflight;
       if (inflight !== undefined) joined.push(inflight);
       else fresh.push(slot);
     }
     const sequences = fresh.map((slot) => ++slot.fetchState().started);
     const work = this.#fetchAndCommit(fresh, sequences);
     fresh.forEach((slot, i) => track(slot, sequences[i] as number, work.then((values) => values.get(slot) as string)));
-    return raceAbort(Promise.all([work, ...joined]).then(noop), signal);
+    const done = Promise.all([work, ...joined]).then(() => this.#assertLive(this.#name));
+    return raceAbort(done, signal);
   }
 
   async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[]): Promise<Map<Slot, string>> {
-    const signal = this.#abort.signal;
     const unversioned = slots.filter((slot) => slot.version === undefined);
     const versioned = slots.filter((slot) => slot.version !== undefined);
     const batch =
       unversioned.length === 0
         ? Promise.resolve<Record<string, string>>({})
-        : this.#backend.getBatch(
-            unversioned.map((slot) => slot.path),
-            { signal },
+        : this.#call((signal) =>
+            this.#backend.getBatch(
+              unversioned.map((slot) => slot.path),
+              { signal },
+            ),
           );
-    const singles = versioned.map((slot) => this.#backend.get(slot.path, { version: slot.version as number | string, signal }));
+    const singles = versioned.map((slot) =>
+      this.#call((signal) => this.#backend.get(slot.path, { version: slot.version as number | string, signal })).then((raw) =>
+        expectString(raw, slot),
+      ),
+    );
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];
+    const missed = new Set<Slot>();
     let failure: { error: unknown } | undefined;
-    const note = (error: unknown, path?: string): void => {
-      if (!SecretNotFoundError.is(error)) failure ??= { error };
-      else if (path !== undefined) missing.push(path);
-      else missing.push(...(error.paths.length > 0 ? error.paths : [error.path ?? '(unknown path)']));
-    };
     const values = new Map<Slot, string>();
-    if (batchResult?.status === 'rejected') note(batchResult.reason);
-    else if (batchResult !== undefined) {
+    if (batchResult?.status === 'rejected') {
+      const error: unknown = batchResult.reason;
+      if (!SecretNotFoundError.is(error)) failure ??= { error };
+      else {
+        const paths = error.paths.length > 0 ? error.paths : [error.path ?? '(unknown path)'];
+        missing.push(...paths);
+        for (const slot of unversioned) if (paths.includes(slot.path)) missed.add(slot);
+      }
+    } else if (batchResult !== undefined) {
+      const record: unknown = batchResult.value;
       for (const slot of unversioned) {
         // Own keys only: a path named like an Object.prototype member must not read the prototype.
-        const raw = Object.hasOwn(batchResult.value, slot.path) ? batchResult.value[slot.path] : undefined;
-        if (typeof raw === 'string') values.set(slot, raw);
-        else missing.push(slot.path);
+        if (typeof record !== 'object' || record === null || !Object.hasOwn(record, slot.path)) {
+          missing.push(slot.path);
+          missed.add(slot);
+          continue;
+        }
+        try {
+          values.set(slot, expectString((record as Record<string, unknown>)[slot.path], slot));
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     }
     singleResults.forEach((result, i) => {
       const slot = versioned[i] as Slot;
       if (result.status === 'fulfilled') values.set(slot, result.value);
-      else note(result.reason, slot.key);
+      else if (!SecretNotFoundError.is(result.reason)) failure ??= { error: result.reason };
+      else {
+        missing.push(slot.label);
+        missed.add(slot);
+      }
     });
 
     const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
     if (error !== undefined) {
       // A missing secret marks only its own slots; any other failure marks the whole batch.
-      const missed = new Set(missing);
-      for (const slot of slots) if (failure !== undefined || missed.has(slot.key)) slot.fetchState().error = error;
+      slots.forEach((slot, i) => {
+        if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequences[i] as number, error);
+      });
       throw error;
     }
     this.#commit(
@@ -273,7 +332,9 @@ export class ModelRuntime {
    */
   #commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[]): void {
     if (this.#partition.disposed) return;
-    const loaded = all.filter(([slot], i) => (sequences[i] as number) > slot.fetchState().committed);
+    const isNewer = (slot: Slot, i: number): boolean => (sequences[i] as number) > slot.fetchState().committed;
+    const loaded = all.filter(([slot], i) => isNewer(slot, i));
+    const loadedSequences = sequences.filter((_, i) => isNewer((all[i] as readonly [Slot, string])[0], i));
     const casts: [Binding, unknown][] = [];
     const cast = (binding: Binding, slot: Slot, raw: string): void => {
       const { spec, label } = binding.field;
@@ -285,7 +346,7 @@ export class ModelRuntime {
         if (slot.others !== undefined) for (const other of slot.others) cast(other, slot, raw);
       }
     } catch (error) {
-      for (const [slot] of loaded) slot.fetchState().error = error;
+      loadedSequences.forEach((sequence, i) => (loaded[i] as readonly [Slot, string])[0].fetchState().fail(sequence, error));
       throw error;
     }
     all.forEach(([slot], i) => {
@@ -336,6 +397,19 @@ function slotOrThrow(binding: Binding): Slot {
   if (binding instanceof Slot) return binding;
   if (binding.error !== undefined || binding.slot === undefined) throw binding.error;
   return binding.slot;
+}
+
+/**
+ * The raw value a backend returned, if it is a string. Anything else is a broken backend: it
+ * must not be cached (as a String field would) or cast into a misleading error.
+ */
+function expectString(raw: unknown, slot: Slot): string {
+  if (typeof raw === 'string') return raw;
+  const type = typeof raw;
+  const kind = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : type === 'undefined' ? 'undefined' : `${type === 'object' ? 'an' : 'a'} ${type}`;
+  throw new ConfigError(`The backend returned ${kind}, not a string, for secret '${slot.label}'; a Backend must resolve to the raw string`, {
+    path: slot.path,
+  });
 }
 
 function errorName(error: unknown): string {

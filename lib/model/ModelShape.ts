@@ -1,16 +1,9 @@
 import 'reflect-metadata';
-import { EntryState } from '../cache/CacheEntry.js';
 import { ConfigError } from '../errors.js';
 import type { Binding } from './FieldBinding.js';
 import { FieldInfo } from './FieldInfo.js';
+import { InstanceState } from './InstanceState.js';
 import { getSecretFields, type SecretFieldSpec } from './metadata.js';
-import type { ModelState } from './ModelState.js';
-import { kBindings, kState } from './symbols.js';
-
-type Bound = { [kBindings]: readonly Binding[] };
-
-/** What the prototype's accessors read on an instance that is not bound: never fresh, no runtime. */
-const UNBOUND = Object.freeze({ state: EntryState.Empty, value: undefined });
 
 /**
  * What every bound instance of one class shares: its secret fields, their positions by name, and
@@ -39,7 +32,6 @@ export class ModelShape {
     const shareable = onPrototype && Object.isExtensible(prototype);
     this.#shared = this.fields.map(({ spec }) => shareable && isFreeOn(prototype, spec.name));
     if (!this.#shared.includes(true)) return;
-    Object.defineProperty(prototype, kBindings, { value: this.fields.map(() => UNBOUND), configurable: true });
     this.fields.forEach((field, i) => {
       if (this.#shared[i] === true) Object.defineProperty(prototype, field.spec.name, this.#accessors[i] as PropertyDescriptor);
     });
@@ -59,9 +51,8 @@ export class ModelShape {
     return shape;
   }
 
-  /** Gives a bound instance its bindings, and the accessors the prototype cannot serve. */
-  attach(instance: object, bindings: readonly Binding[]): void {
-    Object.defineProperty(instance, kBindings, { value: bindings, enumerable: false, configurable: false, writable: false });
+  /** Gives a bound instance the accessors the prototype cannot serve (its state is attached apart). */
+  attach(instance: object): void {
     this.fields.forEach((field, i) => {
       if (this.#shared[i] !== true || Object.hasOwn(instance, field.spec.name)) {
         Object.defineProperty(instance, field.spec.name, this.#accessors[i] as PropertyDescriptor);
@@ -85,18 +76,13 @@ function isFreeOn(prototype: object, name: string): boolean {
 }
 
 function accessorOf(field: FieldInfo): PropertyDescriptor {
-  const i = field.index;
   const name = field.spec.name;
-  // The hot path: a flag check (1 is EntryState.Fresh) and a field load. The rest is in readSlow.
-  const get = function (this: Bound): unknown {
-    const binding = this[kBindings][i] as Binding;
-    return binding.state === 1 ? binding.value : readSlow(this, binding);
-  };
+  const get = InstanceState.getter(field.index, (instance, binding) => readSlow(instance, binding, field));
   Object.defineProperty(get, kOurs, { value: true });
   return {
     get,
     set(this: object, value: unknown) {
-      if (Object.hasOwn(this, kState)) {
+      if (InstanceState.isBound(this)) {
         throw new ConfigError(`${field.label}: secret fields are read-only; rotate the secret and call refresh()`);
       }
       // Not bound yet (a constructor or a test setting it): behave as a plain property would.
@@ -107,9 +93,13 @@ function accessorOf(field: FieldInfo): PropertyDescriptor {
   };
 }
 
-function readSlow(instance: object, binding: Binding | typeof UNBOUND): unknown {
-  const state = (instance as { [kState]?: ModelState })[kState];
-  // An instance that is not bound reads as if the property were never set.
-  if (state === undefined || binding === UNBOUND) return undefined;
-  return state.runtime.readSync(binding as Binding);
+function readSlow(instance: object, binding: Binding | undefined, field: FieldInfo): unknown {
+  const state = InstanceState.of(instance);
+  if (state === undefined || binding === undefined) {
+    // Silently undefined would hand a driver `undefined` as a password.
+    throw new ConfigError(
+      `${field.label}: this ${instance.constructor.name} instance is not bound to a backend; resolve it with await container.getAsync(${instance.constructor.name}) from a container loaded with vaultlyModule(), or call await bindSecrets(instance, { backend }) first (a test may also assign the field)`,
+    );
+  }
+  return state.runtime.readSync(binding);
 }

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { Binding } from './FieldBinding.js';
 import type { ModelRuntime } from './ModelRuntime.js';
 import type { ModelShape } from './ModelShape.js';
-import { kState } from './symbols.js';
+import { InstanceState } from './InstanceState.js';
 
 /** What a bound model instance (root or nested) knows about itself. */
 export interface ModelState {
@@ -18,8 +18,7 @@ export interface ModelState {
 
 /** The state of a bound model, or a ConfigError saying how to bind it. */
 export function stateOf(config: unknown, operation: string): ModelState {
-  const state =
-    typeof config === 'object' && config !== null ? ((config as { [kState]?: ModelState })[kState] ?? undefined) : undefined;
+  const state = InstanceState.of(config);
   if (state === undefined) {
     const name = typeof config === 'object' && config !== null ? config.constructor.name : typeof config;
     throw new ConfigError(

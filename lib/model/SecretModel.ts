@@ -6,7 +6,8 @@ import { bindModel, type Wiring } from './bindModel.js';
 import { installMasking } from './masking.js';
 import { getModelOptions, setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
 import { stateOf } from './ModelState.js';
-import { kDispose, kInit, kState, kWiring } from './symbols.js';
+import { InstanceState } from './InstanceState.js';
+import { kDispose, kInit, kWiring } from './symbols.js';
 
 const MODES = new Set<string>(Object.values(ValidateMode));
 const noop = (): void => undefined;
@@ -93,5 +94,5 @@ function calledFromSyncGet(): boolean {
 
 /** `@preDestroy`: a deactivated or unbound model stops its background work. */
 function disposeHook(this: object): void {
-  if (Object.prototype.hasOwnProperty.call(this, kState)) stateOf(this, 'dispose').runtime.dispose();
+  if (InstanceState.isBound(this)) stateOf(this, 'dispose').runtime.dispose();
 }

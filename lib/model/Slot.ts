@@ -31,9 +31,14 @@ export class Slot extends CacheEntry<unknown> {
     return this.field.spec.version;
   }
 
-  /** The cache key: `path`, or `path@version`. */
+  /** The cache key: unambiguous, never shown (see {@link cacheKey}). */
   get key(): string {
     return cacheKey(this.path, this.version);
+  }
+
+  /** How messages name it: `path`, or `path@version`. */
+  get label(): string {
+    return this.version === undefined ? this.path : `${this.path}@${this.version}`;
   }
 
   /** Whether any bound field caches the value (false when every field has ttl 0). */
@@ -72,9 +77,14 @@ export class Slot extends CacheEntry<unknown> {
   }
 }
 
-/** The cache key of a path and a requested version: `path`, or `path@version`. */
+/**
+ * The cache key of a path and a requested version. A path may hold a literal `@` (`/x@2`), so
+ * `path@version` would let `@Secret('/x@2')` and `@Secret('/x', { version: 2 })` share an entry;
+ * the separator is a NUL, which no path can contain (templates and context values refuse
+ * control characters).
+ */
 export function cacheKey(path: string, version: number | string | undefined): string {
-  return version === undefined ? path : `${path}@${version}`;
+  return version === undefined ? path : `${path}\u0000${version}`;
 }
 
 function positive(ttl: number | undefined): number | undefined {

@@ -4,11 +4,18 @@ import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging/Logger.js';
 import { FieldBinding, type Binding } from './FieldBinding.js';
-import { getModelOptions, getNestedFields, getSecretFields, ValidateMode, type ResolvedModelOptions } from './metadata.js';
+import {
+  getModelOptions,
+  getNestedFields,
+  getSecretFields,
+  ValidateMode,
+  type NestedFieldSpec,
+  type ResolvedModelOptions,
+} from './metadata.js';
 import { ModelRuntime } from './ModelRuntime.js';
 import { ModelShape } from './ModelShape.js';
 import type { ModelState } from './ModelState.js';
-import { kState } from './symbols.js';
+import { InstanceState } from './InstanceState.js';
 import { renderTemplate } from './template.js';
 
 /** What a root model is bound to. */
@@ -28,7 +35,7 @@ type Planned = { instance: object; shape: ModelShape; bindings: Binding[]; child
  */
 export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRuntime; options: ResolvedModelOptions } {
   const ctor = instance.constructor;
-  if (Object.prototype.hasOwnProperty.call(instance, kState)) {
+  if (InstanceState.isBound(instance)) {
     throw new ConfigError(`${ctor.name}: this instance is already bound to a backend`);
   }
   const options = getModelOptions(ctor) ?? { validate: DEFAULT_VALIDATE, staleOnError: DEFAULT_STALE_ON_ERROR };
@@ -53,9 +60,9 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
     for (const [name, child] of children) {
       Object.defineProperty(target, name, { value: child, enumerable: false, configurable: true, writable: false });
     }
-    shape.attach(target, bindings);
+    shape.attach(target);
     const state: ModelState = { runtime, shape, bindings, root: target === instance };
-    Object.defineProperty(target, kState, { value: state, enumerable: false, configurable: false, writable: false });
+    InstanceState.attach(target, state);
   }
   return { runtime, options };
 }
@@ -67,6 +74,23 @@ function contextOf(instance: object): Map<string, unknown> {
   const context = new Map<string, unknown>();
   for (const key of Object.keys(instance)) if (!hidden.has(key)) context.set(key, (instance as Record<string, unknown>)[key]);
   return context;
+}
+
+/**
+ * The child model of a `@Nested` field: the instance the user assigned (constructor or field
+ * initializer), with its own values, or a new one.
+ */
+function childOf(instance: object, nested: NestedFieldSpec, label: string): object {
+  const assigned: unknown = Object.getOwnPropertyDescriptor(instance, nested.name)?.value;
+  if (assigned === undefined || assigned === null) return new nested.type();
+  const where = `${label}.${nested.name}`;
+  if (!(assigned instanceof nested.type)) {
+    throw new ConfigError(`${where}: @Nested field holds something other than a ${nested.type.name}; assign a ${nested.type.name} instance or leave it unset`);
+  }
+  if (InstanceState.isBound(assigned)) {
+    throw new ConfigError(`${where}: the assigned ${nested.type.name} is already bound (to another model); assign a new instance`);
+  }
+  return assigned;
 }
 
 function plan(
@@ -100,7 +124,7 @@ function plan(
   const children: [string, object][] = [];
   planned.push({ instance, shape, bindings, children });
   for (const nested of getNestedFields(ctor)) {
-    const child = new nested.type();
+    const child = childOf(instance, nested, label);
     children.push([nested.name, child]);
     plan(child, `${label}.${nested.name}`, runtime, context, validate, planned, seen);
   }

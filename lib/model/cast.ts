@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, VaultlyError } from '../errors.js';
 
 /** Turns a raw backend string into a field's value. */
 export type Transform<T = unknown> = (raw: string) => T;
@@ -13,13 +13,16 @@ const FALSE = new Set(['false', '0', 'no', 'off']);
 /**
  * Casts `raw` by the property's `design:type`, or through `transform` when one is given.
  * A failure throws {@link ConfigError} naming the field and path; neither the raw value nor the
- * underlying error's message (which could quote it) is put in the message.
+ * underlying error's message (which could quote it) is put in the message. A `VaultlyError`
+ * thrown by a transform passes through as it is.
  */
 export function castValue(raw: string, designType: unknown, transform: Transform | undefined, field: string, path: string): unknown {
   if (transform !== undefined) {
     try {
       return transform(raw);
     } catch (cause) {
+      // A transform that raises vaultly's own error chose its message; it names no value.
+      if (VaultlyError.is(cause)) throw cause;
       const kind = cause instanceof Error ? cause.name : typeof cause;
       throw new ConfigError(`${field}: transform failed for secret '${path}' (${kind})`, { path, cause: redacted(cause) });
     }

@@ -1,7 +1,5 @@
 /** Keys of vaultly's own non-enumerable slots on model instances and prototypes. */
 
-/** The bound state of a model instance (root or nested). */
-export const kState: unique symbol = Symbol('vaultly.state');
 /** Where inversify injects the container's wiring before `kInit` runs. */
 export const kWiring: unique symbol = Symbol('vaultly.wiring');
 /** The `@postConstruct` hook that binds a container-made model. */
@@ -11,5 +9,3 @@ export const kInit: unique symbol = Symbol('vaultly: bind secrets, see the cause
 export const kDispose: unique symbol = Symbol('vaultly.dispose');
 /** Marks a prototype whose masking methods are installed. */
 export const kMasked: unique symbol = Symbol('vaultly.masked');
-/** A bound instance's field bindings, in the order of its class's secret fields (on the prototype: placeholders that read as unbound). */
-export const kBindings: unique symbol = Symbol('vaultly.bindings');

@@ -141,7 +141,7 @@ describe('npm run bench', () => {
       for (const id of ['heap-model', 'heap-partition']) {
         const m = byId(results, id);
         expect(m.unit).toBe('bytes/entry');
-        expect(m.detail['entries']).toBe(2_000);
+        expect(m.detail['entries']).toBe(20_000);
         expect(m.ours).toBeGreaterThan(0);
       }
     });

@@ -1,7 +1,10 @@
 import { CacheEntry, EntryState } from '../../lib/cache/CacheEntry.js';
 import { SecretCache } from '../../lib/cache/SecretCache.js';
 import { systemClock } from '../../lib/cache/Clock.js';
+import { CachePartition, MAX_TIMER_DELAY_MS } from '../../lib/cache/CachePartition.js';
+import type { Clock } from '../../lib/cache/Clock.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { forceGc } from '../helpers/forceGc.js';
 
 describe('Class: CachePartition', () => {
   const setup = () => {
@@ -135,5 +138,72 @@ describe('Class: CachePartition', () => {
     const handle = systemClock.setTimeout(() => undefined, 60_000) as NodeJS.Timeout;
     expect(handle.hasRef()).toBe(false);
     systemClock.clearTimeout(handle);
+  });
+
+  describe('a ttl longer than a Node timer can wait', () => {
+    const DAY = 86_400_000;
+
+    it('arms at the longest delay and re-arms until the entry is due', () => {
+      const clock = new ManualClock(0);
+      const delays: number[] = [];
+      const recording: Clock = {
+        now: () => clock.now(),
+        setTimeout: (callback, ms) => {
+          delays.push(ms);
+          return clock.setTimeout(callback, ms);
+        },
+        clearTimeout: (handle) => clock.clearTimeout(handle),
+      };
+      const partition = new CachePartition(recording);
+      const entry = partition.entry('/long');
+      partition.store(entry, 'v', (60 * DAY) / 1000);
+      clock.advance(59 * DAY);
+      expect(entry.state).toBe(EntryState.Fresh);
+      clock.advance(DAY);
+      expect(entry.state).toBe(EntryState.Expired);
+      expect(delays.length).toBeGreaterThan(2);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_TIMER_DELAY_MS);
+      expect(clock.pending).toBe(0);
+    });
+
+    it('prints no TimeoutOverflowWarning on the system clock', async () => {
+      const warnings: string[] = [];
+      const listener = (warning: Error): void => {
+        warnings.push(warning.name);
+      };
+      process.on('warning', listener);
+      const partition = new SecretCache().partition();
+      try {
+        partition.store(partition.entry('/long'), 'v', (365 * DAY) / 1000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(warnings).toEqual([]);
+        expect(partition.isFresh(partition.entry('/long'))).toBe(true);
+      } finally {
+        partition.dispose();
+        process.off('warning', listener);
+      }
+    });
+  });
+
+  describe('memory', () => {
+    it('an armed timer does not keep a dropped partition alive, and is cleared when it is collected', async () => {
+      const clock = new ManualClock(0);
+      const cache = new SecretCache({ clock });
+      const collected: string[] = [];
+      const registry = new FinalizationRegistry<string>((label) => collected.push(label));
+      (() => {
+        for (let i = 0; i < 50; i++) {
+          const partition = cache.partition();
+          partition.store(partition.entry('/a'), `value ${i}`, 300);
+          registry.register(partition, `partition ${i}`);
+        }
+      })();
+      expect(cache.partitions).toBe(50);
+      expect(clock.pending).toBe(50);
+      await forceGc(() => collected.length === 50 && cache.partitions === 0 && clock.pending === 0);
+      expect(collected).toHaveLength(50);
+      expect(cache.partitions).toBe(0);
+      expect(clock.pending).toBe(0);
+    });
   });
 });

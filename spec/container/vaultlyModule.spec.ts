@@ -16,6 +16,7 @@ import {
   vaultlyModule,
   Backend,
 } from '../../lib/index.js';
+import { forceGc } from '../helpers/forceGc.js';
 
 const STAGE = Symbol('stage');
 
@@ -201,5 +202,35 @@ describe('Function: vaultlyModule', () => {
     await container.getAsync(AppConfig);
     expect(warn).toHaveBeenCalled();
     expect(container.get(VAULTLY.Logger).warn).toBe(warn);
+  });
+});
+
+describe('transient-scoped models', () => {
+  it('are collected with their cache partitions and secrets once dropped (memory stays flat)', async () => {
+    @SecretModel()
+    class Transient {
+      @Secret('/services/key', 300) apiKey!: string;
+    }
+    const container = new Container();
+    container.load(vaultlyModule({ backend: new MockBackend(VALUES) }));
+    container.bind(Transient).toSelf(); // no inSingletonScope: inversify never deactivates these
+    const cache = await container.getAsync(VAULTLY.Cache);
+    const collected: number[] = [];
+    const registry = new FinalizationRegistry<number>((i) => collected.push(i));
+    const resolutions = 200;
+    // In a function of its own: a suspended async frame could keep the last model in a register.
+    const resolveAll = async (): Promise<void> => {
+      for (let i = 0; i < resolutions; i++) {
+        const config = await container.getAsync(Transient);
+        expect(await getSecret(config, 'apiKey')).toBe('k');
+        registry.register(config, i);
+      }
+    };
+    await resolveAll();
+    expect(cache.partitions).toBe(resolutions);
+    await forceGc(() => collected.length === resolutions && cache.partitions === 0);
+    expect(collected).toHaveLength(resolutions);
+    expect(cache.partitions).toBe(0);
+    expect(cache.size).toBe(0);
   });
 });

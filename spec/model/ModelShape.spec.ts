@@ -23,7 +23,7 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
     expect({ ...config }).toEqual({ stage: 'prod' });
   });
 
-  it('leaves an unbound instance of the same class reading and writing like a plain object', async () => {
+  it('makes an unbound instance of the same class throw a ConfigError on read, and take an assigned value', async () => {
     @SecretModel()
     class Shared {
       @Secret('/a') a!: string;
@@ -31,7 +31,8 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
     const bound = await bindSecrets(new Shared(), { backend: backend() });
     await prefetch(bound);
     const unbound = new Shared();
-    expect(unbound.a).toBeUndefined();
+    expect(() => unbound.a).toThrow(ConfigError);
+    expect(() => unbound.a).toThrow(/Shared\.a: this Shared instance is not bound.*bindSecrets/);
     unbound.a = 'set-by-hand';
     expect(unbound.a).toBe('set-by-hand');
     expect(Object.keys(unbound)).toEqual(['a']);

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError, SecretNotFoundError } from '../../lib/errors.js';
 import { castValue } from '../../lib/model/cast.js';
 
 const CANARY = 'CANARY-7f3a';
@@ -75,6 +75,14 @@ describe('Function: castValue', () => {
     expect(message).toContain('/prod/x');
     expect(`${message}${stack}${String(cause)}`).not.toContain(CANARY);
     expect((error as ConfigError).path).toBe('/prod/x');
+  });
+
+  it('a VaultlyError thrown by a transform passes through unwrapped', () => {
+    const own = new SecretNotFoundError('flag set has no beta key', { path: '/prod/flags' });
+    const transform = (): never => {
+      throw own;
+    };
+    expect(() => castValue('{}', undefined, transform, 'Model.flags', '/prod/flags')).toThrow(own);
   });
 
   it('a failed transform keeps its error class as cause but not its message (it may quote the value)', () => {
