@@ -3,6 +3,9 @@ import { SecretNotFoundError } from '../errors.js';
 import { mapUntilFailure } from '../internal/mapUntilFailure.js';
 import type { OwedPaths } from './PartialBatchError.js';
 import { settleBatch } from './settleBatch.js';
+import { missingSecrets } from './missingSecrets.js';
+
+export { missingSecrets };
 
 /** Options of a single read. */
 export interface BackendGetOptions {
@@ -71,16 +74,6 @@ export abstract class Backend {
     });
     return settleBatch(unique, values, missing, owed);
   }
-}
-
-/** One {@link SecretNotFoundError} naming every missing path. */
-export function missingSecrets(paths: readonly string[], cause?: unknown): SecretNotFoundError {
-  const list = paths.join(', ');
-  const first = paths[0];
-  return new SecretNotFoundError(
-    paths.length === 1 ? `Secret not found: ${list}` : `${paths.length} secrets not found: ${list}`,
-    { paths, cause, ...(paths.length === 1 && first !== undefined ? { path: first } : {}) },
-  );
 }
 
 /** Accepts any backend with the right shape, so a second copy of vaultly's Backend still fits. */

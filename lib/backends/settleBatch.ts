@@ -1,4 +1,4 @@
-import { missingSecrets } from './Backend.js';
+import { missingSecrets } from './missingSecrets.js';
 import { PartialBatchError, type OwedPaths } from './PartialBatchError.js';
 
 /** The longest list of paths spelled out in a message. */
