@@ -10,6 +10,7 @@ export default {
     '^vaultly/aws-ssm$': '<rootDir>/lib/backends/aws-ssm/index.ts',
     '^vaultly/aws-secrets-manager$': '<rootDir>/lib/backends/aws-secrets-manager/index.ts',
     '^vaultly/vault$': '<rootDir>/lib/backends/vault/index.ts',
+    '^vaultly/nestjs$': '<rootDir>/lib/nestjs/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {

@@ -11,10 +11,12 @@ import { readmeSnippets, toCommonJsMain, type Snippet } from './readmeSnippets.j
 // ES module and from a CommonJS module.
 const ROOT = process.cwd();
 const TSC = resolve(ROOT, 'node_modules/typescript/bin/tsc');
-const PEERS = ['inversify', 'reflect-metadata', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', 'node-vault', '@types/node'];
+const PEERS = ['inversify', 'reflect-metadata', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', 'node-vault', '@nestjs/common', '@nestjs/core', '@types/node'];
 /** What the README's Jest recipe needs besides the peers. */
 const JEST = ['jest', 'ts-jest', '@types/jest'];
-const ENTRY_POINTS = ['.', './testing', './aws-ssm', './aws-secrets-manager', './vault'] as const;
+/** What the README's NestJS testing snippet needs besides the peers. */
+const NEST_TESTING = ['@nestjs/testing'];
+const ENTRY_POINTS = ['.', './testing', './aws-ssm', './aws-secrets-manager', './vault', './nestjs'] as const;
 
 /** What EnvBackend reads for the Quick start's three paths (stage 'prod'). */
 const QUICK_START_ENV = {
@@ -70,7 +72,7 @@ async function packIntoApp(): Promise<Packed> {
   const target = join(app, 'node_modules', 'vaultly');
   await mkdir(target, { recursive: true });
   await run('tar', ['-xzf', join(dir, report.filename), '-C', target, '--strip-components=1'], dir);
-  for (const peer of [...PEERS, ...JEST]) {
+  for (const peer of [...PEERS, ...JEST, ...NEST_TESTING]) {
     const link = join(app, 'node_modules', peer);
     await mkdir(dirname(link), { recursive: true });
     await symlink(resolve(ROOT, 'node_modules', peer), link, 'dir');
@@ -176,6 +178,7 @@ describe('the packed package, as a user installs it', () => {
       runOnce(join('esm', `${quickStart().name}.js`), QUICK_START_ENV);
       runOnce(join('cjs', 'quickStart.js'), QUICK_START_ENV);
       runOnce(join('esm', `${testingSnippet().name}.js`));
+      runOnce(join('esm', `${nestTestingSnippet().name}.js`));
     });
 
     const runs = new Map<string, Promise<Run>>();
@@ -202,6 +205,13 @@ describe('the packed package, as a user installs it', () => {
       return found;
     };
 
+    /** The NestJS section's second block: a testing module with VAULTLY.Backend overridden. */
+    const nestTestingSnippet = (): Snippet => {
+      const found = packed.snippets.filter((s) => s.section === 'NestJS (`vaultly/nestjs`)')[1];
+      if (found === undefined) throw new Error('README has no second ```ts block under "## NestJS (`vaultly/nestjs`)"');
+      return found;
+    };
+
     it('every ```ts block of the README type-checks on its own (tsc reports README line numbers)', async () => {
       expect(packed.snippets.length).toBeGreaterThanOrEqual(5);
       expect(await compiled).toBe('');
@@ -212,7 +222,7 @@ describe('the packed package, as a user installs it', () => {
       ['a CommonJS module', 'cjs'],
     ])('every entry point loads, with its exports, from %s', async (_label, kind) => {
       const { stdout } = await runOnce(join(kind, 'entryPoints.js'));
-      expect(JSON.parse(stdout)).toEqual({ root: 'function', testing: 'function', ssm: 'function', vault: 'function', secretsManager: 'function' });
+      expect(JSON.parse(stdout)).toEqual({ root: 'function', testing: 'function', ssm: 'function', vault: 'function', secretsManager: 'function', nestjs: 'function' });
     }, 60_000);
 
     it.each([
@@ -233,6 +243,12 @@ describe('the packed package, as a user installs it', () => {
       const { stdout } = await runOnce(join('esm', `${testingSnippet().name}.js`));
       expect(stdout).toMatch(/^2 AppConfig \{/);
       expect(stdout).toContain("password: '***'");
+      expect(stdout).not.toContain('test');
+    }, 60_000);
+
+    it('the NestJS testing snippet runs as written: the overridden backend serves the model, masked when printed', async () => {
+      const { stdout } = await runOnce(join('esm', `${nestTestingSnippet().name}.js`));
+      expect(stdout).toContain("AppConfig { stage: 'prod', password: '***' }");
       expect(stdout).not.toContain('test');
     }, 60_000);
   });
@@ -286,13 +302,14 @@ it('reads the pool as a number', async () => {
 /** Appended to the Quick start when it is run: its `config` must hold a cast, bound model. */
 const QUICK_START_PROBE = "console.log(`pool is a ${typeof config.db.pool}: ${config.db.pool}`);\n";
 
-/** Loads all four entry points (ESM import or, compiled as CommonJS, require) and prints what it got. */
+/** Loads all five entry points (ESM import or, compiled as CommonJS, require) and prints what it got. */
 const ENTRY_POINTS_PROBE = `import 'reflect-metadata';
 import { bindSecrets } from 'vaultly';
 import { startSsmServer } from 'vaultly/testing';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { VaultBackend } from 'vaultly/vault';
 import { AWSSecretsManagerBackend } from 'vaultly/aws-secrets-manager';
+import { VaultlyModule } from 'vaultly/nestjs';
 
-console.log(JSON.stringify({ root: typeof bindSecrets, testing: typeof startSsmServer, ssm: typeof AWSSSMBackend, vault: typeof VaultBackend, secretsManager: typeof AWSSecretsManagerBackend }));
+console.log(JSON.stringify({ root: typeof bindSecrets, testing: typeof startSsmServer, ssm: typeof AWSSSMBackend, vault: typeof VaultBackend, secretsManager: typeof AWSSecretsManagerBackend, nestjs: typeof VaultlyModule.forRoot }));
 `;
