@@ -9,6 +9,7 @@ import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
 import { Backend } from '../Backend.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
+import { buildPacer } from '../pacing/buildPacer.js';
 import { isThrottlingError } from '../pacing/isThrottlingError.js';
 import { retryAfterOf } from '../pacing/retryAfterOf.js';
 import { markThrottled } from '../pacing/throttleInfo.js';
@@ -124,17 +125,7 @@ export class AWSSSMBackend extends Backend {
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new TypeError(`AWSSSMBackend: options.concurrency must be a positive integer, got ${String(concurrency)}`);
     }
-    const { rateLimit, rateLimiter } = options;
-    if (rateLimiter !== undefined && rateLimiter !== false && !(rateLimiter instanceof AdaptiveRateLimiter)) {
-      throw new TypeError('AWSSSMBackend: options.rateLimiter must be an AdaptiveRateLimiter or false');
-    }
-    if (rateLimiter !== undefined && rateLimit !== undefined) {
-      throw new TypeError('AWSSSMBackend: options.rateLimit cannot be combined with options.rateLimiter (give the limiter its rateLimit)');
-    }
-    if (rateLimit !== undefined && (typeof rateLimit !== 'number' || !(rateLimit > 0))) {
-      throw new TypeError(`AWSSSMBackend: options.rateLimit must be a number of requests per second > 0, got ${String(rateLimit)}`);
-    }
-    this.#limiter = rateLimiter === false ? undefined : (rateLimiter ?? new AdaptiveRateLimiter(rateLimit === undefined ? {} : { rateLimit }));
+    this.#limiter = buildPacer('AWSSSMBackend', options);
     this.#withDecryption = withDecryption;
     this.#concurrency = concurrency;
     this.batchConcurrency = concurrency;

@@ -22,13 +22,18 @@ import {
 import { mapVaultError } from './mapVaultError.js';
 import { nodeVault } from './nodeVaultModule.js';
 import { parseSecretName } from './parseSecretName.js';
+import type { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
+import { buildPacer, type PacingOptions } from '../pacing/buildPacer.js';
+import { isThrottlingError } from '../pacing/isThrottlingError.js';
+import { retryAfterOf } from '../pacing/retryAfterOf.js';
+import { markThrottled, throttleInfo } from '../pacing/throttleInfo.js';
 import type { VaultSecretName } from './parseSecretName.js';
 import { TokenRenewer } from './TokenRenewer.js';
 import type { VaultTokenFactory } from './TokenRenewer.js';
 import type { VaultClient, VaultRequestOptions } from './VaultClient.js';
 
 /** Options of {@link VaultBackend}. Give `url` or `client`, not both. */
-export interface VaultBackendOptions {
+export interface VaultBackendOptions extends PacingOptions {
   /** Vault's address, such as `https://vault.internal:8200`; the backend builds a node-vault client. */
   url?: string;
   /** The client token. With `client`, overrides the client's own token for this backend's reads. */
@@ -87,6 +92,8 @@ interface BatchGroup {
  * @param options.namespace - Vault Enterprise namespace (default: the client's, or `VAULT_NAMESPACE`)
  * @param options.client - a ready node-vault client (default: one built from `url`)
  * @param options.timeout - seconds per HTTP read (default: 5)
+ * @param options.rateLimit - ceiling in HTTP reads per second for this backend's pacer (default: none)
+ * @param options.rateLimiter - a shared `AdaptiveRateLimiter`, or `false` for no pacing (default: one of its own)
  * @param options.concurrency - secret paths read at once by `getBatch` (default: 8)
  * @param options.headers - extra headers for every read (default: none)
  * @throws TypeError at construction when an option is invalid; the message names it
@@ -111,6 +118,7 @@ export class VaultBackend extends Backend {
   readonly #timeoutMs: number;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #tokens: TokenRenewer;
+  readonly #limiter: AdaptiveRateLimiter | undefined;
   /** The agent axios would use, when known, so that an abort can destroy the request. */
   readonly #agent: { kind: 'httpAgent'; agent: http.Agent } | { kind: 'httpsAgent'; agent: https.Agent } | undefined;
 
@@ -189,10 +197,16 @@ export class VaultBackend extends Backend {
     this.#defaultKey = defaultKey;
     this.#namespace = namespace;
     this.#timeoutMs = timeout * 1000;
+    this.#limiter = buildPacer('VaultBackend', options);
     this.#headers = { ...headers };
     this.batchConcurrency = concurrency;
     const vaultClient = this.#client;
     this.#tokens = new TokenRenewer(token, tokenFactory, () => vaultClient.token, { timeoutMs: tokenFactoryTimeout * 1000 });
+  }
+
+  /** The pacer every HTTP read of this backend waits on (`undefined` with `rateLimiter: false`). */
+  get rateLimiter(): AdaptiveRateLimiter | undefined {
+    return this.#limiter;
   }
 
   /**
@@ -287,13 +301,13 @@ export class VaultBackend extends Backend {
     try {
       body = await this.#request(urlPath, token, signal);
     } catch (error) {
-      if (!this.#tokens.canRenew || !isRejectedToken(error)) throw mapVaultError(error, { path: label });
+      if (!this.#tokens.canRenew || !isRejectedToken(error)) throw paced(mapVaultError(error, { path: label }), error);
       signal?.throwIfAborted();
       token = await this.#renew(token, label, signal);
       try {
         body = await this.#request(urlPath, token, signal);
       } catch (retryError) {
-        throw mapVaultError(retryError, { path: label, tokenRenewed: true });
+        throw paced(mapVaultError(retryError, { path: label, tokenRenewed: true }), retryError);
       }
     }
     const data = (body as { data?: { data?: unknown } } | undefined)?.data?.data;
@@ -316,8 +330,26 @@ export class VaultBackend extends Backend {
     }
   }
 
-  #request(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
-    return this.#send(urlPath, token, signal).catch(acceptNonAuthoritative);
+  /**
+   * One HTTP read behind the pacer, telling it how the read went. A throttled read (429) slows the
+   * pacer down and is marked, so the mapped error carries that mark. (node-vault keeps only a
+   * failed response's status and body, so a `Retry-After` header is not seen.)
+   */
+  async #request(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+    const limiter = this.#limiter;
+    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
+    try {
+      const body = await this.#send(urlPath, token, signal).catch(acceptNonAuthoritative);
+      limiter?.onSuccess(ticket);
+      return body;
+    } catch (error) {
+      if (isThrottlingError(error) && signal?.aborted !== true && error instanceof Error) {
+        const retryAfter = retryAfterOf(error);
+        limiter?.onThrottle(ticket, retryAfter);
+        markThrottled(error, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });
+      }
+      throw error;
+    }
   }
 
   #send(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
@@ -364,4 +396,10 @@ function pickField(data: Record<string, unknown>, name: VaultSecretName): string
   }
   const value = data[name.key];
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Carries the throttle mark of the client's error over to the error mapped from it. */
+function paced(mapped: Error, raw: unknown): Error {
+  const info = throttleInfo(raw);
+  return info === undefined ? mapped : markThrottled(mapped, info);
 }
