@@ -1,5 +1,6 @@
 // `npm run demo`: vaultly end to end on embedded defaults, with no cloud account and no Docker.
 import { runCore } from './core.js';
+import { runRotation } from './rotation.js';
 import { runSsm } from './ssm.js';
 import { runVault } from './vault.js';
 
@@ -11,4 +12,5 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 await runCore();
 await runSsm();
 await runVault();
+await runRotation();
 console.log('\ndemo finished');

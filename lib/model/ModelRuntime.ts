@@ -7,6 +7,11 @@ import { ConfigError, SecretNotFoundError, SecretNotLoadedError, TransientError 
 import { abortReason, raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
 import { castValue } from './cast.js';
+import { ChangeListeners } from './ChangeListeners.js';
+import { DEFAULT_WITH_SECRET_REFRESH_INTERVAL } from './constants.js';
+import { notifyChange } from './notifyChange.js';
+import { SharedRefreshes } from './SharedRefreshes.js';
+import { valueDigest } from './valueDigest.js';
 import { FieldBinding, type Binding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
 import { cacheKey, Slot } from './Slot.js';
@@ -44,6 +49,10 @@ export class ModelRuntime {
    * a listener per concurrent read (and a MaxListenersExceededWarning past ten).
    */
   readonly #calls = new Set<AbortController>();
+  /** The `onChange` listeners of the tree. */
+  readonly changes: ChangeListeners;
+  /** The refreshes failing `withSecret` callbacks share. */
+  readonly #sharedRefreshes: SharedRefreshes;
 
   constructor(options: RuntimeOptions) {
     this.#backend = options.backend;
@@ -51,6 +60,8 @@ export class ModelRuntime {
     this.#logger = options.logger;
     this.#staleOnError = options.staleOnError;
     this.#name = options.name;
+    this.changes = new ChangeListeners(options.logger);
+    this.#sharedRefreshes = new SharedRefreshes(options.partition.clock, DEFAULT_WITH_SECRET_REFRESH_INTERVAL * 1000);
   }
 
   get disposed(): boolean {
@@ -138,15 +149,72 @@ export class ModelRuntime {
   }
 
   /**
-   * Fetches one slot again now, even if a fetch is in flight: one that started earlier may carry
-   * a value from before a rotation. Concurrent refreshes are not coalesced (as in the original),
-   * and a late answer never overwrites a newer stored one.
+   * Fetches one slot again now and resolves to the field's new (cast) value, even if a fetch is
+   * in flight: one that started earlier may carry a value from before a rotation. Concurrent
+   * refreshes are not coalesced (as in the original), and a late answer never overwrites a newer
+   * stored one.
    */
-  async refresh(binding: Binding, signal?: AbortSignal): Promise<void> {
+  async refresh(binding: Binding, signal?: AbortSignal): Promise<unknown> {
+    const slot = slotOrThrow(binding);
+    const field = binding.field;
+    this.#assertLive(field.label);
+    const raw = await raceAbort(this.#load(slot, true), signal);
+    this.#assertLive(field.label);
+    return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
+  }
+
+  /**
+   * Drops the cached value of each binding's slot without fetching: sync reads throw
+   * SecretNotLoadedError until the next load, and that load starts a fetch of its own rather
+   * than joining one that began before. The digest stays, so a different value loaded next is
+   * a change.
+   */
+  invalidate(bindings: readonly Binding[]): void {
+    if (this.disposed) return;
+    for (const binding of bindings) {
+      const slot = slotOrThrow(binding);
+      this.#partition.expire(slot);
+      // The slot's own value too: when its first field has ttl 0, it holds the raw string.
+      slot.value = undefined;
+      for (const other of slot.bindings) other.value = undefined;
+      slot.state = EntryState.Empty;
+      const fetches = slot.fetches;
+      if (fetches === undefined) continue;
+      fetches.inflight = undefined;
+      fetches.error = undefined;
+      fetches.retryAt = 0;
+      slot.dropIfIdle();
+    }
+  }
+
+  /**
+   * A read for `withSecret`: the value and the digest of the value it is (undefined for a
+   * binding that never loaded).
+   */
+  async readWithDigest(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; digest: number | undefined }> {
+    const slot = slotOrThrow(binding);
+    if (this.isFresh(binding)) return { value: binding.value, digest: slot.digest };
+    const value = await this.read(binding, signal);
+    return { value, digest: slot.digest };
+  }
+
+  /**
+   * After a `withSecret` callback failed on the value with digest `seen`: joins or starts the
+   * shared refresh of its slot (at most one per interval) and tells whether the stored value now
+   * differs from `seen`.
+   */
+  async refreshAfterFailure(binding: Binding, seen: number | undefined, signal?: AbortSignal): Promise<boolean> {
     const slot = slotOrThrow(binding);
     this.#assertLive(binding.field.label);
-    await raceAbort(this.#load(slot, true), signal);
+    const shared = this.#sharedRefreshes.run(slot, () =>
+      this.#load(slot, true).catch((error: unknown) => {
+        log(this.#logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: withSecret refresh failed');
+        throw error;
+      }),
+    );
+    await raceAbort(shared, signal);
     this.#assertLive(binding.field.label);
+    return slot.digest !== seen;
   }
 
   /** Loads every slot: unversioned ones in one batch, versioned ones one by one. */
@@ -178,7 +246,12 @@ export class ModelRuntime {
     this.#partition.dispose();
     // The partition reset the slots; drop the other bindings' cast values too: a disposed model
     // keeps no secret reachable.
-    for (const slot of this.slots) for (const other of slot.others ?? []) other.value = undefined;
+    for (const slot of this.slots) {
+      for (const other of slot.others ?? []) other.value = undefined;
+      slot.digest = undefined;
+    }
+    this.changes.clear();
+    this.#sharedRefreshes.clear();
   }
 
   #assertLive(label: string): void {
@@ -353,13 +426,25 @@ export class ModelRuntime {
       const fetches = slot.fetchState();
       fetches.committed = Math.max(fetches.committed, sequences[i] as number);
     });
+    const changed: Slot[] = [];
     for (const [slot, raw] of loaded) {
       slot.fetchState().error = undefined;
+      if (recordDigest(slot, raw) && slot.cacheable) changed.push(slot);
       if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl);
     }
     // After the store, which sets the slot's value to the raw string: a slot bound to a field
     // holds that field's cast value.
     for (const [binding, value] of casts) binding.value = value;
+    // Last, so that a listener reading the field sees the new value.
+    for (const slot of changed) this.#changed(slot);
+  }
+
+  /** One change event per field bound to a slot whose stored value changed. */
+  #changed(slot: Slot): void {
+    for (const binding of slot.bindings) {
+      const { owner, spec } = binding.field;
+      notifyChange(this.changes, binding, { model: owner, field: spec.name, path: slot.path, version: slot.version });
+    }
   }
 
   #refreshInBackground(slot: Slot): void {
@@ -385,6 +470,22 @@ export class ModelRuntime {
       },
     );
   }
+}
+
+/**
+ * Records the digest of the value a slot is about to hold; true when it replaces a different one
+ * (a first load, with no digest yet, is not a change). Called before the store: while the slot
+ * still holds the previous raw string (a String field without transform, or a slot whose first
+ * field has ttl 0), the strings themselves are compared.
+ */
+function recordDigest(slot: Slot, raw: string): boolean {
+  const before = slot.digest;
+  slot.digest = valueDigest(raw);
+  if (before === undefined) return false;
+  const spec = slot.field.spec;
+  const holdsRaw = slot.state !== EntryState.Empty && (!slot.bindsField || (spec.designType === String && spec.transform === undefined));
+  if (holdsRaw && typeof slot.value === 'string') return slot.value !== raw;
+  return before !== slot.digest;
 }
 
 /** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */

@@ -1,6 +1,6 @@
 import { CacheEntry } from '../cache/CacheEntry.js';
 import { Fetches } from './Fetches.js';
-import type { FieldBinding } from './FieldBinding.js';
+import type { Binding, FieldBinding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
 
 /**
@@ -15,6 +15,8 @@ export class Slot extends CacheEntry<unknown> {
   fetches: Fetches | undefined;
   /** Fields bound to this key besides `field`; undefined while there are none. */
   others: FieldBinding[] | undefined;
+  /** `valueDigest` of the last value stored (a small integer), kept after `invalidate`; undefined before the first. */
+  digest: number | undefined;
 
   constructor(
     readonly path: string,
@@ -24,6 +26,7 @@ export class Slot extends CacheEntry<unknown> {
     super();
     this.fetches = undefined;
     this.others = undefined;
+    this.digest = undefined;
   }
 
   /** The version requested, from the field specs (all fields of a key share it). */
@@ -69,6 +72,13 @@ export class Slot extends CacheEntry<unknown> {
   /** Drops the fetch state once it holds nothing worth keeping. */
   dropIfIdle(): void {
     if (this.fetches?.idle === true) this.fetches = undefined;
+  }
+
+  /** Every field binding that reads through this slot. */
+  get bindings(): Binding[] {
+    const bindings: Binding[] = this.bindsField ? [this] : [];
+    if (this.others !== undefined) bindings.push(...this.others);
+    return bindings;
   }
 
   addField(binding: FieldBinding): void {

@@ -66,6 +66,9 @@ function unsafeReason(value: string): string | undefined {
   if (value.includes('..')) return "contains '..'";
   if (value.includes(':')) return "contains ':'";
   if (value.includes('@')) return "contains '@'";
+  // `#` selects a key of a JSON secret (Secrets Manager, FileBackend): `{stage}` = `prod#admin`
+  // would read another secret's field.
+  if (value.includes('#')) return "contains '#'";
   if (CONTROL.test(value)) return 'contains a control character';
   return undefined;
 }
@@ -73,7 +76,7 @@ function unsafeReason(value: string): string | undefined {
 /**
  * Renders a parsed template from `context`. Throws {@link MissingContextVariableError} for an
  * unknown, positional, dotted or indexed placeholder and {@link ConfigError} for a value that is
- * empty or contains `/`, `..`, `:`, `@` or a control character. Messages never include the value.
+ * empty or contains `/`, `..`, `:`, `@`, `#` or a control character. Messages never include the value.
  */
 export function renderTemplate(
   parts: readonly TemplatePart[],

@@ -55,7 +55,7 @@ describe('serialising a model (test_review_pass_4.py A)', () => {
 
 describe('a transform that calls back into the model (test_review_pass_4.py F)', () => {
   it('does not hang when the transform calls refresh', async () => {
-    const state: { calls: number; refreshing: Promise<void> | undefined } = { calls: 0, refreshing: undefined };
+    const state: { calls: number; refreshing: Promise<unknown> | undefined } = { calls: 0, refreshing: undefined };
     let config: Re | undefined;
     const transform = (s: string): string => {
       state.calls++;

@@ -17,6 +17,8 @@ const SECRET_VALUES = [
   'value-of-',
   'second-password',
   'payments-app',
+  'sm-password-v',
+  'file-password-v',
 ];
 
 describe('npm run demo', () => {
@@ -34,6 +36,12 @@ describe('npm run demo', () => {
     expect(output).toContain('boot: 3 HTTP reads for 4 fields');
     expect(output).toContain('tokenFactory was called 1 time(s)');
     expect(output).toContain('pinned version differs from latest = true');
+    expect(output).toContain('AWSPENDING put: 20/20 queries ok (AWSCURRENT has not moved)');
+    expect(output).toContain('onChange: OrdersDb.password (prod/orders-db#password) changed: the pool reconnects');
+    expect(output).toContain('AWSCURRENT moved: 20/20 queries ok after one shared refresh');
+    expect(output).toContain('pool reconnected 1 time(s); GetSecretValue calls during the rotation: 1');
+    expect(output).toContain('..data swapped: the cached value is kept until a refresh = true');
+    expect(output).toContain('refresh() after the swap: value changed = true; onChange fired 1 time(s)');
     expect(output).toContain('demo finished');
     for (const value of SECRET_VALUES) expect(output).not.toContain(value);
   }, 90_000);

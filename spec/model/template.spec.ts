@@ -44,6 +44,7 @@ describe('Function: renderTemplate', () => {
     ['two dots', '..'],
     ['a colon', 'prod:key'],
     ['an at sign', 'prod@3'],
+    ['a hash', 'prod#admin'],
     ['nothing', ''],
     ['a newline', 'pro\nd'],
   ])('refuses a filled-in value with %s, without echoing it', (_what, value) => {

@@ -1,0 +1,11 @@
+import type { ChangeEvent } from './ChangeEvent.js';
+import type { ChangeListeners } from './ChangeListeners.js';
+import type { Binding } from './FieldBinding.js';
+
+/**
+ * Tells whoever watches a model that `binding`'s field now holds a different value: its
+ * `onChange` listeners. The one place every change goes through.
+ */
+export function notifyChange(listeners: ChangeListeners, binding: Binding, event: ChangeEvent): void {
+  listeners.deliver(binding, event);
+}
