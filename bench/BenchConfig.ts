@@ -1,3 +1,5 @@
+import type { Quota } from './harness/quota.js';
+
 /** Sizes and sample counts of one bench run: the full run, or `--quick` for tests. */
 export interface BenchConfig {
   readonly quick: boolean;
@@ -23,6 +25,23 @@ export interface BenchConfig {
   readonly valueLength: number;
   /** Child processes per entry point in the import-time measure. */
   readonly importSamples: number;
+  /** The loopback SSM server's request-rate quota in the quota measures (SSM's default: 40/s, burst 40). */
+  readonly quota: Quota;
+  /** Boot of one process against the quota: parameters, and runs per library (interleaved). */
+  readonly throttledBoot: { readonly parameters: number; readonly runs: number };
+  /** Processes booting together against one quota: how many, parameters each, samples per library. */
+  readonly fleetBoot: { readonly processes: number; readonly parameters: number; readonly samples: number };
+  /**
+   * Processes refreshing together after boot: how many, secrets each, their ttl (s), how long
+   * they keep reading after boot (ms), and how often each reads every field (ms).
+   */
+  readonly fleetRefresh: {
+    readonly processes: number;
+    readonly secrets: number;
+    readonly ttl: number;
+    readonly durationMs: number;
+    readonly readEveryMs: number;
+  };
 }
 
 /** The sizes the task sets: a full run takes about a minute. */
@@ -38,6 +57,10 @@ const FULL = {
   heapEntries: 100_000,
   valueLength: 32,
   importSamples: 9,
+  quota: { rate: 40, burst: 40 },
+  throttledBoot: { parameters: 1_000, runs: 3 },
+  fleetBoot: { processes: 20, parameters: 200, samples: 3 },
+  fleetRefresh: { processes: 20, secrets: 50, ttl: 5, durationMs: 20_000, readEveryMs: 100 },
 } as const;
 
 /** Small sizes: every measure runs, in a few seconds, for the integration test. */
@@ -53,6 +76,11 @@ const QUICK = {
   heapEntries: 20_000,
   valueLength: 32,
   importSamples: 2,
+  // A small burst, so that the small quick sizes still run into the quota.
+  quota: { rate: 40, burst: 5 },
+  throttledBoot: { parameters: 100, runs: 2 },
+  fleetBoot: { processes: 3, parameters: 50, samples: 1 },
+  fleetRefresh: { processes: 3, secrets: 20, ttl: 1, durationMs: 2_500, readEveryMs: 100 },
 } as const;
 
 /** Where results go unless `--out` says otherwise (relative to the working directory). */

@@ -1,3 +1,5 @@
+import type { Summary } from './harness/summarize.js';
+
 /** One row of results.json: our figure, the baseline's from the same run, and the target. */
 export interface Measure {
   /** Stable identifier, the same in quick and full runs. */
@@ -17,6 +19,8 @@ export interface Measure {
   readonly baselineName: string;
   /** How it was measured, spreads, counts and anything else worth reading. */
   readonly detail: Readonly<Record<string, unknown>>;
+  /** For rows judged on a median of samples: the spread of each side's samples (the table shows it). */
+  readonly spread?: { readonly ours: Summary; readonly baseline?: Summary };
 }
 
 /** The whole of results.json. */
@@ -41,10 +45,16 @@ export function oursEquals(expected: number): { target: string; met: (ours: numb
   return { target: `ours == ${expected}`, met: (ours) => ours === expected };
 }
 
+/** A target on our figure: met when `ours <= bound` (a bound the baseline does not set, e.g. a quota's floor). */
+export function oursAtMost(bound: number): { target: string; met: (ours: number) => boolean } {
+  const shown = Number.isInteger(bound) ? String(bound) : bound.toFixed(1);
+  return { target: `ours <= ${shown}`, met: (ours) => ours <= bound };
+}
+
 /** Builds a {@link Measure}, computing the ratio. */
 export function measure(fields: Omit<Measure, 'ratio'>): Measure {
-  const { id, name, unit, ours, baseline, target, met, baselineName, detail } = fields;
+  const { id, name, unit, ours, baseline, target, met, baselineName, detail, spread } = fields;
   // A zero baseline only happens when something broke; JSON has no Infinity, so say so with null-free -1.
   const ratio = baseline === 0 ? -1 : ours / baseline;
-  return { id, name, unit, ours, baseline, ratio, target, met, baselineName, detail };
+  return { id, name, unit, ours, baseline, ratio, target, met, baselineName, detail, ...(spread === undefined ? {} : { spread }) };
 }

@@ -6,8 +6,11 @@ import { parseBenchArgs, type BenchConfig } from './BenchConfig.js';
 import type { BenchResults, Measure } from './Measure.js';
 import { boot } from './measures/boot.js';
 import { coldConcurrency } from './measures/coldConcurrency.js';
+import { fleetBoot } from './measures/fleetBoot.js';
+import { fleetRefresh } from './measures/fleetRefresh.js';
 import { heapPerEntry } from './measures/heapPerEntry.js';
 import { importTime } from './measures/importTime.js';
+import { throttledBoot } from './measures/throttledBoot.js';
 import { warmGetSecret } from './measures/warmGetSecret.js';
 import { warmRead } from './measures/warmRead.js';
 import { warmReadScaling } from './measures/warmReadScaling.js';
@@ -18,10 +21,16 @@ const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Meas
   ['warm read', warmRead],
   ['warm getSecret', warmGetSecret],
   ['warm read at scale', warmReadScaling],
+  // Before anything opens a socket: memory the network measures release late (closing sockets,
+  // dropped clients) would count against the heap measure's window, even below zero.
+  ['heap per entry', heapPerEntry],
   ['cold concurrency', coldConcurrency],
   ['boot', boot],
-  ['heap per entry', heapPerEntry],
   ['import time', importTime],
+  // Last: their servers, request logs and worker processes would disturb the heap measure.
+  ['throttled boot', throttledBoot],
+  ['fleet boot', fleetBoot],
+  ['fleet refresh', fleetRefresh],
 ];
 
 /**

@@ -26,3 +26,12 @@ export function loopbackClientConfig(endpoint: string): SSMClientConfig {
 export function loopbackClient(endpoint: string): SSMClient {
   return new SSMClient(loopbackClientConfig(endpoint));
 }
+
+/**
+ * An SSMClient for the loopback SSM server with the SDK's default retries (standard mode, 3
+ * attempts): how a Powertools user has it, since Powertools leaves retries to the client.
+ */
+export function sdkDefaultRetryClient(endpoint: string): SSMClient {
+  const { maxAttempts: _oneAttempt, ...config } = loopbackClientConfig(endpoint);
+  return new SSMClient(config);
+}

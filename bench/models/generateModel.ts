@@ -9,14 +9,15 @@ import { Secret, SecretModel, type SecretModelOptions } from 'vaultly';
  * @param name - the class name, for messages
  * @param paths - one secret path per field
  * @param options - the `@SecretModel` options
+ * @param ttl - every field's ttl in seconds (default: none, never expires)
  */
-export function generateModel(name: string, paths: readonly string[], options: SecretModelOptions = {}): new () => object {
+export function generateModel(name: string, paths: readonly string[], options: SecretModelOptions = {}, ttl?: number): new () => object {
   const Generated = { [name]: class {} }[name] as new () => object;
   const prototype = Generated.prototype as object;
   paths.forEach((path, i) => {
     const key = `k${i}`;
     Reflect.defineMetadata('design:type', String, prototype, key);
-    Secret(path)(prototype, key);
+    (ttl === undefined ? Secret(path) : Secret(path, ttl))(prototype, key);
   });
   SecretModel(options)(Generated);
   return Generated;

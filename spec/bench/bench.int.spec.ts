@@ -11,9 +11,13 @@ const ROOT = process.cwd();
 const RUN = resolve(ROOT, 'build/bench/run.js');
 const COMMITTED = resolve(ROOT, 'bench/results.json');
 
-/** The quick run's sizes (bench/BenchConfig.ts): 200 callers, 100 boot parameters. */
+/** The quick run's sizes (bench/BenchConfig.ts): 200 callers, 100 boot parameters... */
 const QUICK_CALLERS = 200;
 const QUICK_BOOT_PARAMETERS = 100;
+const QUICK_QUOTA = { rate: 40, burst: 5 };
+const QUICK_THROTTLED_RUNS = 2;
+const QUICK_FLEET = { processes: 3, parameters: 50 };
+const QUICK_REFRESH = { processes: 3, secrets: 20 };
 
 const IDS = [
   'warm-read',
@@ -23,13 +27,30 @@ const IDS = [
   'warm-read-wide-model-max',
   'warm-read-many-models-mid',
   'warm-read-many-models-max',
+  'heap-model',
+  'heap-partition',
   'cold-concurrency',
   'boot-calls',
   'boot-wall',
-  'heap-model',
-  'heap-partition',
+  'boot-wall-equal-concurrency',
   'import-time',
+  'throttled-boot',
+  'throttled-boot-requests',
+  'fleet-boot',
+  'fleet-boot-requests',
+  'fleet-refresh',
+  'fleet-refresh-throttled',
 ];
+
+/** The spread a median-judged row carries: each side's quartiles over its samples. */
+const SUMMARY = {
+  median: expect.any(Number),
+  p25: expect.any(Number),
+  p75: expect.any(Number),
+  min: expect.any(Number),
+  max: expect.any(Number),
+  samples: expect.any(Number),
+};
 
 function runBench(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
   // jest's NODE_OPTIONS (--experimental-vm-modules) is not what `npm run bench` runs with.
@@ -74,7 +95,9 @@ describe('npm run bench', () => {
       expect(results.quick).toBe(true);
       expect(results.measures.map((m) => m.id)).toEqual(IDS);
       for (const m of results.measures) {
-        expect(m).toEqual({
+        const { spread, ...rest } = m;
+        if (spread !== undefined) expect(spread).toEqual(spread.baseline === undefined ? { ours: SUMMARY } : { ours: SUMMARY, baseline: SUMMARY });
+        expect(rest).toEqual({
           id: expect.any(String),
           name: expect.any(String),
           unit: expect.any(String),
@@ -94,7 +117,10 @@ describe('npm run bench', () => {
 
     it('prints a table with a row per measure and says where the results went', () => {
       for (const m of results.measures) expect(stdout).toContain(m.name);
-      expect(stdout).toMatch(/measure\s+ours\s+baseline\s+ratio\s+target\s+met/);
+      expect(stdout).toMatch(/measure\s+ours\s+baseline\s+ratio\s+target\s+met\s+spread/);
+      // Every baseline is described under the table, and a median-judged row shows its spread.
+      results.measures.forEach((m, i) => expect(stdout).toContain(`  ${i + 1}. baseline: ${m.baselineName}`));
+      expect(stdout).toMatch(/ours [\d.,]+-[\d.,]+ \(n=2\), baseline [\d.,]+-[\d.,]+ \(n=2\)/);
       expect(stdout).toContain(`results written to ${dir}`);
     });
 
@@ -124,6 +150,85 @@ describe('npm run bench', () => {
       expect(m.baseline).toBe(QUICK_BOOT_PARAMETERS / 10);
       // Nothing but GetParameters was sent, in every sample.
       expect(m.detail['oursRequestsPerSample']).toEqual(m.detail['oursGetParametersPerSample']);
+    });
+  });
+
+  describe('boot at equal concurrency', () => {
+    it('times AWSSSMBackend({ concurrency: 1 }) against the same Powertools samples as the default, and says so', () => {
+      const atDefault = byId(results, 'boot-wall');
+      const atOne = byId(results, 'boot-wall-equal-concurrency');
+      expect(atOne.target).toBe('ratio <= 0.9');
+      expect(atOne.baseline).toBe(atDefault.baseline);
+      expect(atOne.spread?.baseline).toEqual(atDefault.spread?.baseline);
+      expect(atOne.spread?.ours.samples).toBe(2);
+      expect(atDefault.baselineName).toContain('1 in flight');
+      expect(atOne.baselineName).toContain('1 GetParameters in flight as ours');
+      expect(atOne.name).toContain('concurrency: 1');
+      // The concurrency-1 side made the same calls as the default.
+      expect(byId(results, 'boot-calls').detail['oursAtConcurrency1GetParametersPerSample']).toEqual([10, 10]);
+    });
+  });
+
+  describe('throttled boot', () => {
+    it('runs both libraries against the quota, judges ours on 1.3x the floor and counts every request', () => {
+      const wall = byId(results, 'throttled-boot');
+      const requests = byId(results, 'throttled-boot-requests');
+      // 10 requests on a burst of 5 at 40/s: the floor is its minimum, 0.5 s.
+      expect(wall.detail['quotaFloorMs']).toBe(500);
+      expect(wall.target).toBe(`ours <= 650 (1.3x floor 500 ms), ${QUICK_THROTTLED_RUNS}/${QUICK_THROTTLED_RUNS} ok`);
+      expect(requests.target).toBe('ours <= 11');
+      expect(wall.spread?.ours.samples).toBe(QUICK_THROTTLED_RUNS);
+      expect(wall.spread?.baseline?.samples).toBe(QUICK_THROTTLED_RUNS);
+      const detail = wall.detail as { ours: { runs: { ok: boolean; requests: number; throttled: number }[] }; baseline: { runs: unknown[] } };
+      expect(detail.ours.runs).toHaveLength(QUICK_THROTTLED_RUNS);
+      expect(detail.baseline.runs).toHaveLength(QUICK_THROTTLED_RUNS);
+      for (const run of detail.ours.runs) {
+        expect(run.ok).toBe(true);
+        // Every chunk of 10 got through once, and the quota was really hit.
+        expect(run.requests - run.throttled).toBe(QUICK_BOOT_PARAMETERS / 10);
+        expect(run.throttled).toBeGreaterThan(0);
+      }
+      expect(requests.ours).toBe(Math.max(...detail.ours.runs.map((r) => r.requests)));
+      expect(wall.baselineName).toContain("Powertools getParametersByName over an SSM client with the SDK's default retries");
+    });
+  });
+
+  describe('fleet boot', () => {
+    it('boots every worker process of both libraries against one quota and counts the whole fleet', () => {
+      const wall = byId(results, 'fleet-boot');
+      const requests = byId(results, 'fleet-boot-requests');
+      const minimum = (QUICK_FLEET.processes * QUICK_FLEET.parameters) / 10;
+      expect(wall.detail['minimumRequests']).toBe(minimum);
+      expect(requests.target).toBe(`ours <= ${Math.floor(1.25 * minimum)}`);
+      expect(wall.target).toMatch(new RegExp(`^ours <= \\d+ \\(1\\.5x floor \\d+ ms\\), ${QUICK_FLEET.processes}/${QUICK_FLEET.processes} ok$`));
+      const detail = wall.detail as { ours: { samples: { ok: number; requests: number; throttled: number }[] } };
+      expect(detail.ours.samples).toHaveLength(1);
+      const [sample] = detail.ours.samples;
+      // Every process booted, each chunk got through once, and the shared quota was really hit.
+      expect(sample?.ok).toBe(QUICK_FLEET.processes);
+      expect((sample?.requests ?? 0) - (sample?.throttled ?? 0)).toBe(minimum);
+      expect(sample?.throttled).toBeGreaterThan(0);
+      expect(requests.ours).toBe(sample?.requests);
+      expect(wall.baselineName).toContain('Powertools getParametersByName in each process');
+    });
+  });
+
+  describe('fleet refresh', () => {
+    it('reads from every worker after boot and reports requests per one-second window, throttles and sync-read errors', () => {
+      const window = byId(results, 'fleet-refresh');
+      const throttled = byId(results, 'fleet-refresh-throttled');
+      expect(window.baseline).toBe(QUICK_QUOTA.rate);
+      expect(window.target).toBe('ratio <= 1.0, no throttled refresh, no sync-read error');
+      const detail = window.detail as Record<string, unknown>;
+      expect(detail['booted']).toBe(QUICK_REFRESH.processes);
+      // Fields with a 1 s ttl, read for 2.5 s: they were refreshed after boot.
+      expect(detail['requestsAfterBoot']).toBeGreaterThanOrEqual(QUICK_REFRESH.processes);
+      expect(window.ours).toBe(detail['maxRequestsInOneSecondWindow']);
+      expect(Math.max(...(detail['requestsPerSecond'] as number[]))).toBeLessThanOrEqual(window.ours);
+      expect(detail['syncReads']).toBeGreaterThanOrEqual(QUICK_REFRESH.processes * QUICK_REFRESH.secrets);
+      expect(detail['syncReadErrors']).toEqual(expect.any(Number));
+      expect(throttled.ours).toBe(detail['throttledAfterBoot']);
+      expect(throttled.baseline).toBe(Math.max(1, detail['requestsAfterBoot'] as number));
     });
   });
 
