@@ -25,7 +25,7 @@ export type { VaultlyModuleOptions } from './container/vaultlyModule.js';
 export { VAULTLY } from './container/tokens.js';
 
 export { SecretCache } from './cache/SecretCache.js';
-export type { SecretCacheOptions } from './cache/SecretCache.js';
+export type { SecretCacheOptions, PartitionOptions } from './cache/SecretCache.js';
 export { systemClock } from './cache/Clock.js';
 export type { Clock, TimerHandle } from './cache/Clock.js';
 
@@ -54,5 +54,7 @@ export {
   SecretNotLoadedError,
 } from './errors.js';
 export type { VaultlyErrorOptions } from './errors.js';
+export { DiagnosticsChannel } from './diagnostics/DiagnosticsChannel.js';
+export type { FetchTraceContext, StaleMessage, ChangeMessage } from './diagnostics/DiagnosticsChannel.js';
 export { silentLogger } from './logging/Logger.js';
 export type { Logger, LogFields } from './logging/Logger.js';

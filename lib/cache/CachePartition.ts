@@ -1,6 +1,14 @@
 import { CacheEntry, EntryState, NEVER } from './CacheEntry.js';
 import type { Clock, TimerHandle } from './Clock.js';
 
+/** Options of a {@link CachePartition}. */
+export interface CachePartitionOptions {
+  /** Share of its ttl by which each store brings an entry's expiry forward at random. (default: 0) */
+  refreshJitter?: number;
+  /** Uniform random numbers in [0, 1), for the jitter. (default: `Math.random`) */
+  random?: () => number;
+}
+
 /**
  * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). A longer one is clamped
  * to 1 ms, with a TimeoutOverflowWarning each time: the timer would spin. Longer ttls arm at
@@ -46,12 +54,33 @@ export class CachePartition {
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
   readonly #timer: ExpiryTimer;
+  readonly #jitter: number;
+  readonly #random: () => number;
   #disposed = false;
 
-  constructor(clock: Clock, onDispose: (partition: CachePartition) => void = () => undefined) {
+  constructor(clock: Clock, onDispose: (partition: CachePartition) => void = () => undefined, options: CachePartitionOptions = {}) {
     this.#clock = clock;
     this.#onDispose = onDispose;
     this.#timer = new ExpiryTimer(clock);
+    this.#jitter = options.refreshJitter ?? 0;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The share of its ttl by which a store brings expiry forward at random (0: none). */
+  get refreshJitter(): number {
+    return this.#jitter;
+  }
+
+  /**
+   * A new draw of the share of its ttl an entry stored now stays fresh, in (1 - jitter, 1].
+   * Entries stored together can share one draw (pass it to {@link store}): they then expire, and
+   * are refreshed, together, while caches filled at the same moment elsewhere draw apart.
+   */
+  expiryFactor(): number {
+    if (this.#jitter === 0) return 1;
+    const random = this.#random();
+    // A broken random source must not make an entry outlive its ttl or never expire.
+    return random >= 0 && random < 1 ? 1 - this.#jitter * random : 1;
   }
 
   /** The clock this partition expires entries by. */
@@ -96,9 +125,10 @@ export class CachePartition {
   }
 
   /**
-   * Stores a fresh value. `ttl` is in seconds; `undefined` never expires.
+   * Stores a fresh value. `ttl` is in seconds; `undefined` never expires. The entry stays fresh
+   * for `ttl * factor` (default: a new {@link expiryFactor} draw).
    */
-  store<V>(entry: CacheEntry<V>, value: V, ttl: number | undefined): void {
+  store<V>(entry: CacheEntry<V>, value: V, ttl: number | undefined, factor?: number): void {
     if (this.#disposed) return;
     entry.value = value;
     entry.state = EntryState.Fresh;
@@ -108,7 +138,7 @@ export class CachePartition {
       this.#arm();
       return;
     }
-    entry.expiresAt = this.#clock.now() + ttl * 1000;
+    entry.expiresAt = this.#clock.now() + ttl * 1000 * (factor ?? this.expiryFactor());
     this.#schedule(entry);
   }
 

@@ -1,10 +1,26 @@
+import { DEFAULT_REFRESH_JITTER } from '../constants.js';
 import { CachePartition } from './CachePartition.js';
 import { systemClock, type Clock } from './Clock.js';
+import { isRefreshJitter, REFRESH_JITTER_RULE } from './isRefreshJitter.js';
 
 /** Options of a {@link SecretCache}. */
 export interface SecretCacheOptions {
   /** Time source for expiry. (default: the system clock with unref'd timers) */
   clock?: Clock;
+  /**
+   * Share of its ttl by which each entry's expiry is brought forward at random, so that caches
+   * filled together do not all refresh together. `0` turns it off. A model's own
+   * `@SecretModel({ refreshJitter })` takes precedence. (default: `0.2`)
+   */
+  refreshJitter?: number;
+  /** Uniform random numbers in [0, 1), for the jitter. (default: `Math.random`) */
+  random?: () => number;
+}
+
+/** Options of one {@link SecretCache.partition}. */
+export interface PartitionOptions {
+  /** This partition's `refreshJitter` (default: the cache's). */
+  refreshJitter?: number | undefined;
 }
 
 /**
@@ -19,6 +35,8 @@ export interface SecretCacheOptions {
  */
 export class SecretCache {
   readonly #clock: Clock;
+  readonly #refreshJitter: number;
+  readonly #random: () => number;
   /**
    * Held weakly: a partition lives as long as its model does. A model resolved in transient
    * scope is never deactivated by inversify, so a strong set here would keep every one of them
@@ -30,6 +48,16 @@ export class SecretCache {
 
   constructor(options: SecretCacheOptions = {}) {
     this.#clock = options.clock ?? systemClock;
+    const refreshJitter = options.refreshJitter ?? DEFAULT_REFRESH_JITTER;
+    if (!isRefreshJitter(refreshJitter)) throw new TypeError(`SecretCache: options.refreshJitter ${REFRESH_JITTER_RULE}`);
+    if (options.random !== undefined && typeof options.random !== 'function') throw new TypeError('SecretCache: options.random must be a function');
+    this.#refreshJitter = refreshJitter;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The `refreshJitter` of partitions that do not set their own. */
+  get refreshJitter(): number {
+    return this.#refreshJitter;
   }
 
   /** The clock entries expire by. */
@@ -38,8 +66,10 @@ export class SecretCache {
   }
 
   /** A new, empty partition for one root model. */
-  partition(): CachePartition {
-    const partition = new CachePartition(this.#clock, () => this.#partitions.delete(ref));
+  partition(options: PartitionOptions = {}): CachePartition {
+    const refreshJitter = options.refreshJitter ?? this.#refreshJitter;
+    if (!isRefreshJitter(refreshJitter)) throw new TypeError(`SecretCache.partition: options.refreshJitter ${REFRESH_JITTER_RULE}`);
+    const partition = new CachePartition(this.#clock, () => this.#partitions.delete(ref), { refreshJitter, random: this.#random });
     const ref = new WeakRef(partition);
     if (this.#partitions.size >= 2 * this.#swept + 16) this.#sweep();
     this.#partitions.add(ref);

@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import { isBackend, type Backend } from '../backends/Backend.js';
 import { RetryingBackend, type RetryOptions } from '../backends/RetryingBackend.js';
 import type { Clock } from '../cache/Clock.js';
+import { pickCacheOptions } from '../cache/pickCacheOptions.js';
 import { SecretCache } from '../cache/SecretCache.js';
 import { silentLogger, type Logger } from '../logging/Logger.js';
 import type { Wiring } from '../model/bindModel.js';
@@ -17,6 +18,14 @@ export interface VaultlyModuleOptions {
   logger?: Logger;
   /** Time source for cache expiry. (default: the system clock) */
   clock?: Clock;
+  /**
+   * Share of its ttl by which each secret's expiry comes early at random, so that a fleet booted
+   * together does not refresh together; `0` turns it off; a model's `@SecretModel({ refreshJitter })`
+   * takes precedence. (default: `0.2`)
+   */
+  refreshJitter?: number;
+  /** Uniform random numbers in [0, 1), for `refreshJitter`. (default: `Math.random`) */
+  random?: () => number;
 }
 
 /**
@@ -29,6 +38,8 @@ export interface VaultlyModuleOptions {
  * @param options.retry - retry options; the wrapper also applies to a backend swapped in by `rebind`
  * @param options.logger - any object with `warn` (default: silent)
  * @param options.clock - injectable time for tests (default: system clock)
+ * @param options.refreshJitter - share of a ttl by which expiry comes early at random, `0` for none (default: `0.2`)
+ * @param options.random - injectable randomness for tests (default: `Math.random`)
  * @example
  * ```ts
  * const container = new Container();
@@ -41,13 +52,14 @@ export function vaultlyModule(options: VaultlyModuleOptions): ContainerModule {
   if (typeof options !== 'object' || options === null) throw new TypeError('vaultlyModule: options must be an object with a backend');
   if (!isBackend(options.backend)) throw new TypeError('vaultlyModule: options.backend must be a Backend (an object with get and getBatch methods)');
   if (options.retry !== undefined) new RetryingBackend(options.backend, options.retry); // reject bad retry options now, not at first resolution
-  const { backend, retry, logger = silentLogger, clock } = options;
+  const { backend, retry, logger = silentLogger } = options;
+  const cacheOptions = pickCacheOptions(options, 'vaultlyModule');
   return new ContainerModule(({ bind }) => {
     bind(VAULTLY.Backend).toConstantValue(backend);
     if (retry !== undefined) bind(VAULTLY.RetryOptions).toConstantValue(retry);
     bind(VAULTLY.Logger).toConstantValue(logger);
     bind(VAULTLY.Cache)
-      .toDynamicValue(() => new SecretCache(clock === undefined ? {} : { clock }))
+      .toDynamicValue(() => new SecretCache(cacheOptions))
       .inSingletonScope()
       .onDeactivation((cache) => cache.dispose());
     bind(WIRING).toResolvedValue(

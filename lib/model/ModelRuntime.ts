@@ -2,8 +2,9 @@ import type { Backend } from '../backends/Backend.js';
 import { missingSecrets } from '../backends/Backend.js';
 import type { CachePartition } from '../cache/CachePartition.js';
 import { EntryState } from '../cache/CacheEntry.js';
-import { DEFAULT_REFRESH_COOLDOWN } from '../constants.js';
 import { ConfigError, SecretNotFoundError, SecretNotLoadedError, TransientError } from '../errors.js';
+import { publishStale } from '../diagnostics/publishStale.js';
+import { traceFetch } from '../diagnostics/traceFetch.js';
 import { abortReason, raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
 import { castValue } from './cast.js';
@@ -14,6 +15,7 @@ import { SharedRefreshes } from './SharedRefreshes.js';
 import { valueDigest } from './valueDigest.js';
 import { FieldBinding, type Binding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
+import { RefreshBatcher } from './RefreshBatcher.js';
 import { cacheKey, Slot } from './Slot.js';
 
 /** What a root model runs on. */
@@ -53,6 +55,8 @@ export class ModelRuntime {
   readonly changes: ChangeListeners;
   /** The refreshes failing `withSecret` callbacks share. */
   readonly #sharedRefreshes: SharedRefreshes;
+  /** Background refreshes, coalesced into batch calls. */
+  readonly #refresher: RefreshBatcher;
 
   constructor(options: RuntimeOptions) {
     this.#backend = options.backend;
@@ -62,6 +66,20 @@ export class ModelRuntime {
     this.#name = options.name;
     this.changes = new ChangeListeners(options.logger);
     this.#sharedRefreshes = new SharedRefreshes(options.partition.clock, DEFAULT_WITH_SECRET_REFRESH_INTERVAL * 1000);
+    this.#refresher = new RefreshBatcher({
+      logger: this.#logger,
+      staleOnError: this.#staleOnError,
+      isDisposed: () => this.disposed,
+      now: () => this.#partition.clock.now(),
+      expiryFactor: () => this.#partition.expiryFactor(),
+      getBatch: (paths) => this.#callBatch(paths),
+      get: (slot) => this.#callGet(slot),
+      commit: (slot, raw, sequence, factor) => {
+        const value = expectString(raw, slot);
+        this.#commit([[slot, value]], [sequence], factor);
+        return value;
+      },
+    });
   }
 
   get disposed(): boolean {
@@ -122,9 +140,12 @@ export class ModelRuntime {
         { path: slot.path },
       );
     }
-    this.#refreshInBackground(slot);
+    this.#refresher.request(slot);
     const error = slot.fetches?.error;
-    if (error !== undefined && !(this.#staleOnError && TransientError.is(error))) throw error;
+    if (error !== undefined) {
+      if (!(this.#staleOnError && TransientError.is(error))) throw error;
+      publishStale(this.#name, field.label, slot.path, error);
+    }
     return binding.value;
   }
 
@@ -142,6 +163,7 @@ export class ModelRuntime {
     } catch (error) {
       if (this.#staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
         log(this.#logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: refresh failed, serving the stale value');
+        publishStale(this.#name, field.label, slot.path, error);
         return binding.value;
       }
       throw error;
@@ -268,7 +290,7 @@ export class ModelRuntime {
     const fetches = slot.fetchState();
     const version = slot.version;
     const sequence = ++fetches.started;
-    const promise = this.#call((signal) => this.#backend.get(slot.path, version === undefined ? { signal } : { version, signal }))
+    const promise = this.#callGet(slot)
       .then((raw) => {
         const value = expectString(raw, slot);
         this.#commit([[slot, value]], [sequence]);
@@ -288,7 +310,7 @@ export class ModelRuntime {
    * other failure (no sibling promise is left unhandled), and a synchronous read that starts a
    * background refresh never runs backend code inside the property getter.
    */
-  #call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  #call<T>(trace: { paths: readonly string[]; batch: boolean; version?: number | string }, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     if (this.disposed) controller.abort(this.#abort.signal.reason);
     else this.#calls.add(controller);
@@ -298,7 +320,7 @@ export class ModelRuntime {
       // call's own signal, so it goes away with it.
       signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
       Promise.resolve()
-        .then(() => run(signal))
+        .then(() => traceFetch(() => ({ ...trace, model: this.#name }), () => run(signal)))
         .then(resolve, reject);
     });
     const done = (): void => {
@@ -306,6 +328,19 @@ export class ModelRuntime {
     };
     promise.then(done, done);
     return promise;
+  }
+
+  /** `backend.getBatch` of `paths`. */
+  #callBatch(paths: readonly string[]): Promise<Record<string, string>> {
+    return this.#call({ paths, batch: true }, (signal) => this.#backend.getBatch(paths, { signal }));
+  }
+
+  /** `backend.get` of one slot, with its version if it has one. */
+  #callGet(slot: Slot): Promise<string> {
+    const { path, version } = slot;
+    return this.#call(version === undefined ? { paths: [path], batch: false } : { paths: [path], batch: false, version }, (signal) =>
+      this.#backend.get(path, version === undefined ? { signal } : { version, signal }),
+    );
   }
 
   /**
@@ -333,17 +368,8 @@ export class ModelRuntime {
     const batch =
       unversioned.length === 0
         ? Promise.resolve<Record<string, string>>({})
-        : this.#call((signal) =>
-            this.#backend.getBatch(
-              unversioned.map((slot) => slot.path),
-              { signal },
-            ),
-          );
-    const singles = versioned.map((slot) =>
-      this.#call((signal) => this.#backend.get(slot.path, { version: slot.version as number | string, signal })).then((raw) =>
-        expectString(raw, slot),
-      ),
-    );
+        : this.#callBatch(unversioned.map((slot) => slot.path));
+    const singles = versioned.map((slot) => this.#callGet(slot).then((raw) => expectString(raw, slot)));
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];
@@ -402,8 +428,9 @@ export class ModelRuntime {
   /**
    * Casts every field of every slot first; stores only when all succeeded. A slot whose fetch
    * (by `sequences`) is older than the newest stored one is skipped: its value is out of date.
+   * Every slot's ttl is shortened by the same jitter `factor`.
    */
-  #commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[]): void {
+  #commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[], factor = this.#partition.expiryFactor()): void {
     if (this.#partition.disposed) return;
     const isNewer = (slot: Slot, i: number): boolean => (sequences[i] as number) > slot.fetchState().committed;
     const loaded = all.filter(([slot], i) => isNewer(slot, i));
@@ -430,7 +457,8 @@ export class ModelRuntime {
     for (const [slot, raw] of loaded) {
       slot.fetchState().error = undefined;
       if (recordDigest(slot, raw) && slot.cacheable) changed.push(slot);
-      if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl);
+      // One jitter draw for all: what is loaded together expires, and refreshes, together.
+      if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl, factor);
     }
     // After the store, which sets the slot's value to the raw string: a slot bound to a field
     // holds that field's cast value.
@@ -445,30 +473,6 @@ export class ModelRuntime {
       const { owner, spec } = binding.field;
       notifyChange(this.changes, binding, { model: owner, field: spec.name, path: slot.path, version: slot.version });
     }
-  }
-
-  #refreshInBackground(slot: Slot): void {
-    if (slot.fetches?.inflight !== undefined || this.disposed) return;
-    const clock = this.#partition.clock;
-    if (slot.fetches !== undefined && clock.now() < slot.fetches.retryAt) return;
-    this.#load(slot).then(
-      () => {
-        if (slot.fetches === undefined) return;
-        slot.fetches.retryAt = 0;
-        slot.dropIfIdle();
-      },
-      (error: unknown) => {
-        if (this.disposed) return;
-        slot.fetchState().retryAt = clock.now() + DEFAULT_REFRESH_COOLDOWN * 1000;
-        const stale = this.#staleOnError && TransientError.is(error);
-        log(
-          this.#logger,
-          'warn',
-          { path: slot.path, error: errorName(error) },
-          stale ? 'vaultly: background refresh failed, serving the stale value' : 'vaultly: background refresh failed',
-        );
-      },
-    );
   }
 }
 

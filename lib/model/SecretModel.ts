@@ -1,4 +1,5 @@
 import { inject, injectable, optional, postConstruct, preDestroy } from 'inversify';
+import { isRefreshJitter, REFRESH_JITTER_RULE } from '../cache/isRefreshJitter.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { WIRING } from '../container/tokens.js';
 import { ConfigError } from '../errors.js';
@@ -19,6 +20,7 @@ const noop = (): void => undefined;
  *
  * @param options.validate - `'none'`, `'paths'` or `'fetch'` (default: `'paths'`)
  * @param options.staleOnError - serve the last value when a refresh fails transiently (default: `false`)
+ * @param options.refreshJitter - share of its ttl by which a secret's expiry comes early at random, `0` for none (default: the container's, `0.2`)
  * @example
  * ```ts
  * @SecretModel({ validate: 'fetch', staleOnError: true })
@@ -38,7 +40,9 @@ export function SecretModel(options: SecretModelOptions = {}): ClassDecorator {
     if (!MODES.has(validate)) throw new ConfigError(`${where}: validate must be one of ${[...MODES].join(', ')}`);
     const staleOnError = options.staleOnError ?? DEFAULT_STALE_ON_ERROR;
     if (typeof staleOnError !== 'boolean') throw new ConfigError(`${where}: staleOnError must be a boolean`);
-    setModelOptions(target, Object.freeze({ validate, staleOnError }));
+    const { refreshJitter } = options;
+    if (refreshJitter !== undefined && !isRefreshJitter(refreshJitter)) throw new ConfigError(`${where}: refreshJitter ${REFRESH_JITTER_RULE}`);
+    setModelOptions(target, Object.freeze(refreshJitter === undefined ? { validate, staleOnError } : { validate, staleOnError, refreshJitter }));
 
     const prototype = target.prototype as object;
     installMasking(prototype);

@@ -39,7 +39,7 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
     throw new ConfigError(`${ctor.name}: this instance is already bound to a backend`);
   }
   const options = getModelOptions(ctor) ?? { validate: DEFAULT_VALIDATE, staleOnError: DEFAULT_STALE_ON_ERROR };
-  const partition = wiring.cache.partition();
+  const partition = wiring.cache.partition({ refreshJitter: options.refreshJitter });
   const runtime = new ModelRuntime({
     backend: wiring.backend,
     partition,

@@ -17,6 +17,13 @@ export interface SecretModelOptions {
   validate?: ValidateMode;
   /** Serve the last value when a refresh fails with a `TransientError`. (default: `false`) */
   staleOnError?: boolean;
+  /**
+   * Share of its ttl by which each secret's expiry is brought forward at random, so that
+   * processes that loaded their secrets together do not refresh them together: a secret with
+   * `ttl` is fresh for `ttl * (1 - refreshJitter * random())`. `0` turns it off. (default: the
+   * container's or `bindSecrets`' `refreshJitter`, itself `0.2` by default)
+   */
+  refreshJitter?: number;
 }
 
 /** Options of `@Secret`. */
@@ -53,6 +60,8 @@ export interface NestedFieldSpec {
 export interface ResolvedModelOptions {
   readonly validate: ValidateMode;
   readonly staleOnError: boolean;
+  /** Absent: the cache's. */
+  readonly refreshJitter?: number;
 }
 
 const SECRETS = 'vaultly:secrets';

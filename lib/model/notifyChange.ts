@@ -1,11 +1,14 @@
+import { publishChange } from '../diagnostics/publishChange.js';
 import type { ChangeEvent } from './ChangeEvent.js';
 import type { ChangeListeners } from './ChangeListeners.js';
 import type { Binding } from './FieldBinding.js';
 
 /**
  * Tells whoever watches a model that `binding`'s field now holds a different value: its
- * `onChange` listeners. The one place every change goes through.
+ * `onChange` listeners, then the `vaultly:change` diagnostics channel. The one place every
+ * change goes through.
  */
 export function notifyChange(listeners: ChangeListeners, binding: Binding, event: ChangeEvent): void {
   listeners.deliver(binding, event);
+  publishChange(event);
 }

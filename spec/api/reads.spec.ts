@@ -41,7 +41,7 @@ function records() {
 async function setup<T extends object>(Model: new () => T, backend = new ControlledBackend(values)) {
   const clock = new ManualClock();
   const log = records();
-  const config = await bindSecrets(new Model(), { backend, clock, logger: log.logger });
+  const config = await bindSecrets(new Model(), { backend, clock, logger: log.logger, refreshJitter: 0 });
   return { config, backend, clock, log };
 }
 

@@ -9,7 +9,7 @@ import { forceGc } from '../helpers/forceGc.js';
 describe('Class: CachePartition', () => {
   const setup = () => {
     const clock = new ManualClock(1_000);
-    const cache = new SecretCache({ clock });
+    const cache = new SecretCache({ clock, refreshJitter: 0 });
     return { clock, cache, partition: cache.partition() };
   };
 
@@ -188,7 +188,7 @@ describe('Class: CachePartition', () => {
   describe('memory', () => {
     it('an armed timer does not keep a dropped partition alive, and is cleared when it is collected', async () => {
       const clock = new ManualClock(0);
-      const cache = new SecretCache({ clock });
+      const cache = new SecretCache({ clock, refreshJitter: 0 });
       const collected: string[] = [];
       const registry = new FinalizationRegistry<string>((label) => collected.push(label));
       (() => {

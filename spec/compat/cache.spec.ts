@@ -17,7 +17,7 @@ import { EntryState } from '../../lib/cache/CacheEntry.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 
 function partitionOn(clock: ManualClock) {
-  return new SecretCache({ clock }).partition();
+  return new SecretCache({ clock, refreshJitter: 0 }).partition();
 }
 
 describe('SecretCache partitions (test_cache.py)', () => {
@@ -120,7 +120,7 @@ describe('ttl through a model (test_cache.py)', () => {
   function setup() {
     const backend = new MockBackend({ '/forever': 'f', '/never': 'n', '/short': 's' });
     const clock = new ManualClock();
-    return { backend, clock, ready: bindSecrets(new App(), { backend, clock }) };
+    return { backend, clock, ready: bindSecrets(new App(), { backend, clock, refreshJitter: 0 }) };
   }
 
   it('never refetches a secret without ttl', async () => {

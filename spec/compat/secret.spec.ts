@@ -40,7 +40,7 @@ describe('@Secret (test_secret.py)', () => {
     }
     const backend = new MockBackend({ '/db/password': 'v1' });
     const clock = new ManualClock();
-    const config = await bindSecrets(new App(), { backend, clock });
+    const config = await bindSecrets(new App(), { backend, clock, refreshJitter: 0 });
     await expect(getSecret(config, 'password')).resolves.toBe('v1');
     clock.advance(59_999);
     await getSecret(config, 'password');

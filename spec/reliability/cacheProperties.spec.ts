@@ -185,7 +185,8 @@ async function settle(): Promise<void> {
 async function brokenRules(staleOnError: boolean, ops: readonly Op[]): Promise<string[]> {
   const clock = new ManualClock();
   const backend = new HeldBackend();
-  const config = await bindSecrets(staleOnError ? new StaleModel() : new StrictModel(), { backend, clock });
+  // No jitter: the reference model expires each entry exactly at its ttl.
+  const config = await bindSecrets(staleOnError ? new StaleModel() : new StrictModel(), { backend, clock, refreshJitter: 0 });
   const expected = new Map<Path, Expected>(PATHS.map((p) => [p, { history: [], storedSequence: 0, expired: false, failed: false, failedLatest: false }]));
   const at = (path: Path): Expected => expected.get(path) as Expected;
   const stored = (path: Path): { value: string; at: number } | undefined => at(path).history.at(-1);
@@ -380,7 +381,7 @@ describe('cache and read paths (property-based)', () => {
   it('the rules catch a cache that serves an old value (they do not pass vacuously)', async () => {
     const clock = new ManualClock();
     const backend = new HeldBackend();
-    const config = await bindSecrets(new StrictModel(), { backend, clock });
+    const config = await bindSecrets(new StrictModel(), { backend, clock, refreshJitter: 0 });
     try {
       const loading = prefetch(config);
       await settle();
