@@ -1,49 +1,19 @@
 import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient } from './clientSecretsManager.js';
 import type { SecretsManagerClientConfig, SecretValueEntry } from '@aws-sdk/client-secrets-manager';
 
-import { setMaxListeners } from 'node:events';
-
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
-import { raceAbort } from '../../internal/abort.js';
-import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
-import { Backend } from '../Backend.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
-import { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
-import { buildPacer } from '../pacing/buildPacer.js';
-import { isThrottlingError } from '../pacing/isThrottlingError.js';
-import { retryAfterOf } from '../pacing/retryAfterOf.js';
-import { markThrottled } from '../pacing/throttleInfo.js';
-import type { OwedPaths } from '../PartialBatchError.js';
-import { settleBatch } from '../settleBatch.js';
-import {
-  DEFAULT_SECRETS_MANAGER_BATCH_CONCURRENCY,
-  DEFAULT_SECRETS_MANAGER_CONNECTION_TIMEOUT_MS,
-  DEFAULT_SECRETS_MANAGER_MAX_ATTEMPTS,
-  DEFAULT_SECRETS_MANAGER_REQUEST_TIMEOUT_MS,
-  SECRETS_MANAGER_BATCH_CHUNK_SIZE,
-} from './constants.js';
+import { abortOption } from '../aws/abortOption.js';
+import { AwsClientBackend } from '../aws/AwsClientBackend.js';
+import type { AwsBackendOptions, BatchInto } from '../aws/AwsClientBackend.js';
+import { SECRETS_MANAGER_BATCH_CHUNK_SIZE } from './constants.js';
 import { mapSecretsManagerError, secretsManagerErrorKind } from './mapSecretsManagerError.js';
 import { parseSecretPath, versionSelector } from './parseSecretPath.js';
 import type { SecretPath } from './parseSecretPath.js';
 import { readSecretKey } from './readSecretKey.js';
 
 /** Options of {@link AWSSecretsManagerBackend}. Every field is optional. */
-export interface AWSSecretsManagerBackendOptions {
-  /** Region of the client the backend builds (wins over `clientConfig.region`). */
-  region?: string;
-  /**
-   * A ready client, used as given: its timeouts and retries are yours. Cannot be combined with
-   * `region` or `clientConfig`.
-   */
-  client?: SecretsManagerClient;
-  /**
-   * Configuration of the client the backend builds. Unless it says otherwise the client gets
-   * `maxAttempts: 1` and a request handler with a 2 s connect timeout and a 5 s request timeout
-   * that really rejects (`throwOnRequestTimeout`). Handler options you pass as a plain object
-   * (`requestHandler: { requestTimeout: 500 }`) are merged over those defaults; a handler instance
-   * is used as is.
-   */
-  clientConfig?: SecretsManagerClientConfig;
+export interface AWSSecretsManagerBackendOptions extends AwsBackendOptions<SecretsManagerClient, SecretsManagerClientConfig> {
   /** How many `BatchGetSecretValue` calls of 20 ids `getBatch` runs at once (default: 4). */
   concurrency?: number;
   /**
@@ -51,11 +21,6 @@ export interface AWSSecretsManagerBackendOptions {
    * `GetSecretValue` / `BatchGetSecretValue` quota when other services read from it too (default: none).
    */
   rateLimit?: number;
-  /**
-   * The pacer every request waits on: one is built by default (with `rateLimit`); pass one to share
-   * it between backends that draw on the same quota, or `false` for no pacing at all.
-   */
-  rateLimiter?: AdaptiveRateLimiter | false;
 }
 
 /** One secret as a read returned it: its text (`SecretBinary` as base64) and where it came from. */
@@ -107,49 +72,12 @@ interface FetchedSecret {
  * const previous = await backend.get('prod/db#password', { version: 'AWSPREVIOUS' });
  * ```
  */
-export class AWSSecretsManagerBackend extends Backend {
-  readonly #client: SecretsManagerClient;
-  readonly #ownsClient: boolean;
-  readonly #concurrency: number;
-  readonly #limiter: AdaptiveRateLimiter | undefined;
-
+export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerClient, SecretsManagerClientConfig> {
   constructor(options: AWSSecretsManagerBackendOptions = {}) {
-    super();
-    const { region, client, clientConfig } = options;
-    const where = 'AWSSecretsManagerBackend';
-    if (region !== undefined && (typeof region !== 'string' || region.length === 0)) {
-      throw new TypeError(`${where}: options.region must be a non-empty string`);
-    }
-    if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null)) {
-      throw new TypeError(`${where}: options.clientConfig must be an object`);
-    }
-    if (client !== undefined) {
-      if (typeof client !== 'object' || client === null || typeof (client as { send?: unknown }).send !== 'function') {
-        throw new TypeError(`${where}: options.client must be a SecretsManagerClient`);
-      }
-      if (region !== undefined || clientConfig !== undefined) {
-        throw new TypeError(`${where}: options.client cannot be combined with options.region or options.clientConfig`);
-      }
-    }
-    const concurrency = options.concurrency ?? DEFAULT_SECRETS_MANAGER_BATCH_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new TypeError(`${where}: options.concurrency must be a positive integer, got ${String(concurrency)}`);
-    }
-    this.#limiter = buildPacer(where, options);
-    this.#concurrency = concurrency;
-    this.batchConcurrency = concurrency;
-    this.#ownsClient = client === undefined;
-    this.#client = client ?? new SecretsManagerClient(buildClientConfig(region, clientConfig));
-  }
-
-  /** The pacer every request of this backend waits on (`undefined` with `rateLimiter: false`). */
-  get rateLimiter(): AdaptiveRateLimiter | undefined {
-    return this.#limiter;
-  }
-
-  /** The SDK client this backend sends through. */
-  get client(): SecretsManagerClient {
-    return this.#client;
+    super(
+      { name: 'AWSSecretsManagerBackend', clientName: 'a SecretsManagerClient', newClient: (config) => new SecretsManagerClient(config) },
+      options,
+    );
   }
 
   /**
@@ -165,7 +93,7 @@ export class AWSSecretsManagerBackend extends Backend {
     const selector = versionSelector(path, version);
     const context = { operation: 'GetSecretValue', paths: [path], signal, ...(version === undefined ? {} : { version }) };
     const command = new GetSecretValueCommand({ SecretId: secretId, ...selector });
-    const output = await this.#send(() => this.#client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context));
+    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context));
     const secret = secretOf(output);
     if (secret === undefined) {
       // Neither SecretString nor SecretBinary is a broken answer, not a secret: never cache it.
@@ -193,40 +121,20 @@ export class AWSSecretsManagerBackend extends Backend {
     const unique = [...new Set(paths)];
     const parsed = new Map(unique.map((path) => [path, parseSecretPath(path)] as const));
     const secretIds = [...new Set([...parsed.values()].map((p) => p.secretId))];
-    const chunks: string[][] = [];
-    for (let i = 0; i < secretIds.length; i += SECRETS_MANAGER_BATCH_CHUNK_SIZE) {
-      chunks.push(secretIds.slice(i, i + SECRETS_MANAGER_BATCH_CHUNK_SIZE));
-    }
-    const values = Object.create(null) as Record<string, string>; // `__proto__` is a plain key
-    const missing: string[] = [];
-    const owed: OwedPaths[] = [];
-    await mapUntilFailure(
-      chunks,
-      this.#concurrency,
-      signal,
-      async (ids, chunkSignal) => {
-        const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
-        let outcome: BatchOutcome;
-        try {
-          outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal);
-        } catch (error) {
-          if (chunkSignal.aborted) throw error;
-          if (TransientError.is(error)) owed.push({ paths: chunkPaths, error });
-          // A whole call answered "not found" (no such case is documented, but the mapping allows it): all its paths are missing.
-          if (SecretNotFoundError.is(error)) missing.push(...chunkPaths);
-          throw error;
-        }
-        settleChunk(chunkPaths, parsed, outcome, { values, missing, owed });
-      },
-      // Each call in flight listens to the batch's signal (the race, the SDK, the pacer's wait).
-      (batchSignal) => setMaxListeners(Math.max(10, 3 * this.#concurrency), batchSignal),
-    );
-    return settleBatch(unique, values, missing, owed);
-  }
-
-  /** Releases the sockets of a client this backend built; a client passed in is left to its owner. */
-  destroy(): void {
-    if (this.#ownsClient) this.#client.destroy();
+    return this.readInChunks(unique, secretIds, SECRETS_MANAGER_BATCH_CHUNK_SIZE, signal, async (ids, chunkSignal, into) => {
+      const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
+      let outcome: BatchOutcome;
+      try {
+        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal);
+      } catch (error) {
+        if (chunkSignal.aborted) throw error;
+        if (TransientError.is(error)) into.owed.push({ paths: chunkPaths, error });
+        // A whole call answered "not found" (no such case is documented, but the mapping allows it): all its paths are missing.
+        if (SecretNotFoundError.is(error)) into.missing.push(...chunkPaths);
+        throw error;
+      }
+      settleChunk(chunkPaths, parsed, outcome, into);
+    });
   }
 
   /** One `SecretIdList` of at most 20 ids, following `NextToken` until the answer is complete. */
@@ -236,7 +144,7 @@ export class AWSSecretsManagerBackend extends Backend {
     // Every page answers at least one id, so more pages than ids means the service is looping.
     for (let page = 0; page <= ids.length; page++) {
       const command = new BatchGetSecretValueCommand({ SecretIdList: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
-      const output = await this.#send(() => this.#client.send(command, { abortSignal: signal }), signal, (error) =>
+      const output = await this.paced(() => this.client.send(command, { abortSignal: signal }), signal, (error) =>
         mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
       );
       const { SecretValues: values = [], Errors: errors = [] } = output;
@@ -261,23 +169,6 @@ export class AWSSecretsManagerBackend extends Backend {
     }
     throw new TransientError(`Reading ${ids.length} secrets failed (Secrets Manager BatchGetSecretValue: NextToken never ended)`);
   }
-
-  /** Sends a request behind the pacer, telling the pacer how it went; failures go through `map`. */
-  async #send<O>(send: () => Promise<O>, signal: AbortSignal | undefined, map: (error: unknown) => Error): Promise<O> {
-    const limiter = this.#limiter;
-    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
-    try {
-      const output = await raceAbort(send(), signal);
-      limiter?.onSuccess(ticket);
-      return output;
-    } catch (error) {
-      const mapped = map(error);
-      if (!isThrottlingError(error) || signal?.aborted === true) throw mapped;
-      const retryAfter = retryAfterOf(error);
-      limiter?.onThrottle(ticket, retryAfter);
-      throw markThrottled(mapped, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });
-    }
-  }
 }
 
 /** What the `BatchGetSecretValue` calls answered, by requested secret id: values, and per-id error codes. */
@@ -295,7 +186,7 @@ function settleChunk(
   chunkPaths: readonly string[],
   parsed: ReadonlyMap<string, SecretPath>,
   outcome: BatchOutcome,
-  into: { values: Record<string, string>; missing: string[]; owed: OwedPaths[] },
+  into: BatchInto,
 ): void {
   const refused = { config: [] as Refusal[], auth: [] as Refusal[], transient: new Map<string, Refusal[]>() };
   for (const path of chunkPaths) {
@@ -363,28 +254,4 @@ function valueAt(path: string, secretId: string, key: string | undefined, secret
   if (key === undefined) return secret.value;
   // A key of a binary secret: its bytes are not a JSON object we could read a key of.
   return readSecretKey(secret.binary ? '' : secret.value, path, secretId, key);
-}
-
-function buildClientConfig(region: string | undefined, clientConfig: SecretsManagerClientConfig = {}): SecretsManagerClientConfig {
-  const handler = clientConfig.requestHandler;
-  const isInstance = typeof (handler as { handle?: unknown } | undefined)?.handle === 'function';
-  return {
-    ...clientConfig,
-    maxAttempts: clientConfig.maxAttempts ?? DEFAULT_SECRETS_MANAGER_MAX_ATTEMPTS,
-    ...(region === undefined ? {} : { region }),
-    // Smithy only logs a warning when requestTimeout passes unless throwOnRequestTimeout is set.
-    requestHandler:
-      handler !== undefined && isInstance
-        ? handler
-        : {
-            connectionTimeout: DEFAULT_SECRETS_MANAGER_CONNECTION_TIMEOUT_MS,
-            requestTimeout: DEFAULT_SECRETS_MANAGER_REQUEST_TIMEOUT_MS,
-            throwOnRequestTimeout: true,
-            ...(handler as Record<string, unknown> | undefined),
-          },
-  };
-}
-
-function abortOption(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
-  return signal === undefined ? {} : { abortSignal: signal };
 }

@@ -9,6 +9,7 @@ import { startSecretsManagerServer } from 'vaultly/testing';
 import type { SecretsManagerServer } from 'vaultly/testing';
 import { canary } from '../../helpers/canary.js';
 import { rejection } from '../../helpers/outcomes.js';
+import { withoutAwsSdkConfiguration } from '../../helpers/awsSdkEnvironment.js';
 import { fakeCredentials, waitFor } from '../../testing/ssm/ssmTestClient.js';
 import { secretsManagerTestClient } from '../../testing/secrets-manager/secretsManagerTestClient.js';
 
@@ -169,6 +170,7 @@ describe(AWSSecretsManagerBackend.name, () => {
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect(error.message).toBe('Secret not found: prod/missing (Secrets Manager GetSecretValue: ResourceNotFoundException, HTTP 400)');
       expect((error.cause as SdkCause).name).toBe('ResourceNotFoundException');
+      expect(error.code).toBe('ResourceNotFoundException');
     });
 
     it('treats a secret scheduled for deletion (InvalidRequestException) as not found, and finds it again once restored', async () => {
@@ -187,19 +189,54 @@ describe(AWSSecretsManagerBackend.name, () => {
       expect(error).toBeInstanceOf(AuthError);
       expect(error.message).toBe('Access to prod/db#password was refused (Secrets Manager GetSecretValue: AccessDeniedException, HTTP 400)');
       expect(error.path).toBe('prod/db#password');
+      expect(error.code).toBe('AccessDeniedException');
     });
 
     it.each(['UnrecognizedClientException', 'ExpiredTokenException', 'InvalidSignatureException'])(
-      'rejects rejected credentials (%s) with an AuthError',
+      'rejects rejected credentials (%s) with an AuthError whose code is the error name',
       async (code) => {
         server.faults.failNext('credentials', { code });
-        await expect(backendFor().get('prod/plain')).rejects.toThrow(AuthError);
+        const error = await rejection<AuthError>(backendFor().get('prod/plain'));
+        expect(error).toBeInstanceOf(AuthError);
+        expect(error.code).toBe(code);
       },
     );
 
     it('maps InvalidParameterException to a ConfigError', async () => {
       server.faults.failNext('error', { code: 'InvalidParameterException', status: 400 });
-      await expect(backendFor().get('prod/plain')).rejects.toThrow(ConfigError);
+      const error = await rejection<ConfigError>(backendFor().get('prod/plain'));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.code).toBe('InvalidParameterException');
+    });
+
+    describe('without SDK configuration', () => {
+      withoutAwsSdkConfiguration();
+
+      it('maps a missing region to a ConfigError naming the option, sending nothing', async () => {
+        const backend = new AWSSecretsManagerBackend({ clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() } });
+        backends.push(backend);
+        const error = await rejection<ConfigError>(backend.get('prod/plain'));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(error.path).toBe('prod/plain');
+        expect(error.code).toBe('RegionConfigError');
+        expect(error.message).toBe(
+          'Cannot read prod/plain: the AWS SDK has no valid region for Secrets Manager: pass options.region (or clientConfig.region) or set AWS_REGION',
+        );
+        expect(server.requestCount()).toBe(0);
+      });
+
+      it('maps credentials that cannot be loaded to a ConfigError (not retried), sending nothing', async () => {
+        const backend = new AWSSecretsManagerBackend({ region: server.region, clientConfig: { endpoint: server.endpoint } });
+        backends.push(backend);
+        const retrying = new RetryingBackend(backend, { maxAttempts: 3, backoff: () => 0 });
+        const error = await rejection<ConfigError>(retrying.getBatch(['prod/plain', 'prod/db#password']));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(error.code).toBe('CredentialsProviderError');
+        expect(error.message).toContain('could not load credentials for Secrets Manager');
+        expect(error.message).toContain('clientConfig.credentials');
+        expect((error.cause as SdkCause).name).toBe('CredentialsProviderError');
+        expect(server.requestCount()).toBe(0);
+      });
     });
   });
 
@@ -261,9 +298,13 @@ describe(AWSSecretsManagerBackend.name, () => {
       const throttled = await rejection<TransientError>(backend.get('prod/plain'));
       expect(throttled).toBeInstanceOf(TransientError);
       expect(throttled.message).toBe('Reading prod/plain failed (Secrets Manager GetSecretValue: ThrottlingException, HTTP 400)');
+      expect(throttled.code).toBe('ThrottlingException');
       const failed = await rejection<TransientError>(backend.get('prod/plain'));
       expect(failed.message).toBe('Reading prod/plain failed (Secrets Manager GetSecretValue: InternalServiceError, HTTP 500)');
-      await expect(backend.get('prod/plain')).rejects.toThrow(TransientError);
+      expect(failed.code).toBe('InternalServiceError');
+      const unavailable = await rejection<TransientError>(backend.get('prod/plain'));
+      expect(unavailable).toBeInstanceOf(TransientError);
+      expect(unavailable.code).toBe('ServiceUnavailable');
       await expect(backend.get('prod/plain')).resolves.toBe(plain);
     });
 

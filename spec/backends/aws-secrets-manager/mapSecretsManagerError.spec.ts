@@ -34,6 +34,31 @@ describe(mapSecretsManagerError.name, () => {
     expect((error as SecretNotFoundError).path).toBe('prod/db#password');
     expect(error.message).toContain(`Secrets Manager GetSecretValue: ${name}, HTTP ${status}`);
     expect(error.message).not.toContain(secret);
+    expect((error as SecretNotFoundError).code).toBe(name);
+  });
+
+  it('sets code to the socket code, else the HTTP status, when the SDK error has no name of its own', () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const byCode = mapSecretsManagerError(reset, context) as TransientError;
+    expect(byCode).toBeInstanceOf(TransientError);
+    expect(byCode.code).toBe('ECONNRESET');
+    expect(byCode.message).toBe('Reading prod/db#password failed (Secrets Manager GetSecretValue: Error ECONNRESET)');
+    const byStatus = mapSecretsManagerError(Object.assign(new Error('?'), { name: '', $metadata: { httpStatusCode: 502 } }), context);
+    expect((byStatus as TransientError).code).toBe('502');
+    expect(mapSecretsManagerError('boom', context)).not.toHaveProperty('code');
+  });
+
+  it.each([
+    [Object.assign(new Error('Region is missing'), { name: 'Error' }), 'RegionConfigError', 'options.region'],
+    [Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'CredentialsProviderError', 'clientConfig.credentials'],
+  ])('maps an SDK configuration problem (%s) to a ConfigError saying what to configure, not quoting the SDK', (cause, code, option) => {
+    const error = mapSecretsManagerError(cause, context) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.code).toBe(code);
+    expect(error.path).toBe('prod/db#password');
+    expect(error.cause).toBe(cause);
+    expect(error.message).toContain(option);
+    expect(error.message).not.toContain(cause.message);
   });
 
   it('names every path of a batch and sets no single path', () => {

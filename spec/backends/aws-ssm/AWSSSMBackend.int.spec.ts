@@ -11,6 +11,7 @@ import { startSsmServer } from '../../../lib/testing/index.js';
 import type { SsmServer } from '../../../lib/testing/index.js';
 import { fakeCredentials, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
 import { rejection } from '../../helpers/outcomes.js';
+import { withoutAwsSdkConfiguration } from '../../helpers/awsSdkEnvironment.js';
 
 interface SdkCause {
   name: string;
@@ -301,36 +302,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     describe('without SDK configuration', () => {
-      // The SDK's region and credential chains read these; none may point at a real setup, and the
-      // instance metadata service must not be asked (no network here).
-      const VARIABLES = [
-        'AWS_REGION',
-        'AWS_DEFAULT_REGION',
-        'AWS_PROFILE',
-        'AWS_ACCESS_KEY_ID',
-        'AWS_SECRET_ACCESS_KEY',
-        'AWS_SESSION_TOKEN',
-        'AWS_WEB_IDENTITY_TOKEN_FILE',
-        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-        'AWS_CONFIG_FILE',
-        'AWS_SHARED_CREDENTIALS_FILE',
-        'AWS_EC2_METADATA_DISABLED',
-      ];
-      const saved = new Map<string, string | undefined>();
-      beforeEach(() => {
-        for (const name of VARIABLES) saved.set(name, process.env[name]);
-        for (const name of VARIABLES) delete process.env[name];
-        process.env['AWS_CONFIG_FILE'] = `/nonexistent/${randomUUID()}/config`;
-        process.env['AWS_SHARED_CREDENTIALS_FILE'] = `/nonexistent/${randomUUID()}/credentials`;
-        process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
-      });
-      afterEach(() => {
-        for (const [name, value] of saved) {
-          if (value === undefined) delete process.env[name];
-          else process.env[name] = value;
-        }
-      });
+      withoutAwsSdkConfiguration();
 
       it('maps a missing region to a ConfigError naming the option, sending nothing', async () => {
         const backend = new AWSSSMBackend({ clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() } });

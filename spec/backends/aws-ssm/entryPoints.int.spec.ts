@@ -1,60 +1,11 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
-// Runs against the build: `npm test` compiles dist/ before jest starts.
-const ROOT = process.cwd();
-const DIST = resolve(ROOT, 'dist');
-
-/** A module hook, run in Node's loader thread, that appends every specifier it resolves to a file. */
-const HOOKS = `
-import { appendFileSync } from 'node:fs';
-let logFile;
-export function initialize(data) { logFile = data.logFile; }
-export async function resolve(specifier, context, nextResolve) {
-  appendFileSync(logFile, specifier + '\\n');
-  return nextResolve(specifier, context);
-}
-`;
-
-/**
- * Imports `entry` in a fresh `node` process and returns every specifier resolved meanwhile, plus
- * the file of every CommonJS module loaded (the optional peers are loaded with `require`, which
- * the resolve hook does not see on Node 20).
- */
-async function specifiersResolvedBy(entry: string): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'vaultly-entry-'));
-  const logFile = join(dir, 'resolved.log');
-  const script = `
-import { appendFileSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
-register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)}, { data: { logFile: ${JSON.stringify(logFile)} } });
-await import(${JSON.stringify(pathToFileURL(resolve(DIST, entry)).href)});
-appendFileSync(${JSON.stringify(logFile)}, Object.keys(createRequire(${JSON.stringify(`${ROOT}/`)}).cache).join('\\n') + '\\n');
-`;
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS'];
-  try {
-    await new Promise<void>((done, fail) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env, timeout: 20_000 }, (error, _out, stderr) =>
-        error === null ? done() : fail(new Error(`child node failed: ${stderr}`, { cause: error })),
-      );
-    });
-    return (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.length > 0);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+import { DIST, ROOT, requireBuild, runNode, specifiersResolvedBy } from '../../helpers/entryPoints.js';
 
 describe('entry points', () => {
-  beforeAll(() => {
-    if (!existsSync(resolve(DIST, 'index.js'))) {
-      throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (npm test does) before this suite');
-    }
-  });
+  beforeAll(() => requireBuild());
 
   it("import 'vaultly' does not load @aws-sdk/client-ssm", async () => {
     const resolved = await specifiersResolvedBy('index.js');
@@ -91,14 +42,7 @@ describe('entry points', () => {
         how === 'import'
           ? `import(${target}).then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message))`
           : `try { require(${target}); console.log('loaded'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
-      const env = { ...process.env };
-      delete env['NODE_OPTIONS'];
-      delete env['NODE_PATH'];
-      return new Promise((done, fail) => {
-        execFile(process.execPath, ['-e', script], { cwd, env, timeout: 20_000 }, (error, out, stderr) =>
-          error === null ? done(out.trim()) : fail(new Error(`child node failed: ${stderr}`, { cause: error })),
-        );
-      });
+      return runNode(['-e', script], cwd);
     };
 
     it.each([
