@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -8,10 +9,29 @@ import { DEFAULT_FILE_TRIM, FILE_RESOLVE_ATTEMPTS } from './file/constants.js';
 import { mapFileError } from './file/mapFileError.js';
 import { parseFilePath } from './file/parseFilePath.js';
 
-/** The part of `node:fs/promises` that {@link FileBackend} uses; replaceable in tests. */
+/** The identity of a file: what tells two opens of the same path apart after a swap. */
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  isFile(): boolean;
+}
+
+/** The part of an open file handle that {@link FileBackend} uses. */
+export interface FileBackendHandle {
+  stat(): Promise<FileIdentity>;
+  readFile(options: { encoding: 'utf8'; signal?: AbortSignal }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The part of `node:fs/promises` that {@link FileBackend} uses; replaceable in tests. With `open`
+ * and `stat` (as `node:fs/promises` has), a file is read through the handle it was checked on.
+ */
 export interface FileBackendFs {
   realpath(path: string): Promise<string>;
   readFile(path: string, options: { encoding: 'utf8'; signal?: AbortSignal }): Promise<string>;
+  open?(path: string, flags: number): Promise<FileBackendHandle>;
+  stat?(path: string): Promise<FileIdentity>;
 }
 
 /** Options of {@link FileBackend}. */
@@ -105,20 +125,57 @@ export class FileBackend extends Backend {
       signal?.throwIfAborted();
       const realFile = await this.#fs.realpath(file);
       signal?.throwIfAborted();
-      const inside = relative(realDir, realFile);
-      if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+      if (!insideDir(realDir, realFile)) {
         throw new ConfigError(`FileBackend: secret path '${path}' resolves outside ${this.#dir} (a symlink points outside the directory)`, {
           path,
         });
       }
       try {
-        return await this.#fs.readFile(realFile, { encoding: 'utf8', ...(signal === undefined ? {} : { signal }) });
+        const read = await this.#readChecked(realFile, realDir, file, path, signal);
+        if (read !== undefined) return read;
+        if (attempt >= FILE_RESOLVE_ATTEMPTS) {
+          throw new ConfigError(`FileBackend: secret path '${path}' kept changing while it was read; try again`, { path });
+        }
       } catch (error) {
         // The target vanished between realpath and read: a rotation swapped the mount. Look again.
         if (codeOf(error) !== 'ENOENT' || attempt >= FILE_RESOLVE_ATTEMPTS) throw error;
       }
     }
   }
+
+  /**
+   * Reads the resolved file. With a file system that can open files, it reads through a handle
+   * opened without blocking (a FIFO cannot hang the read), refuses anything but a regular file,
+   * and checks after opening that the path still resolves inside `dir` to the very file it
+   * opened: a directory swapped for a symlink between the check and the open cannot redirect the
+   * read outside. `undefined` when the path changed meanwhile (the caller looks again).
+   */
+  async #readChecked(realFile: string, realDir: string, file: string, path: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const fs = this.#fs;
+    const options = { encoding: 'utf8' as const, ...(signal === undefined ? {} : { signal }) };
+    if (fs.open === undefined || fs.stat === undefined) return fs.readFile(realFile, options);
+    const handle = await fs.open(realFile, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile()) {
+        throw new ConfigError(`FileBackend: secret path '${path}' is not a regular file`, { path });
+      }
+      const again = await fs.realpath(file);
+      if (!insideDir(realDir, again)) return undefined;
+      const current = await fs.stat(again);
+      if (current.dev !== opened.dev || current.ino !== opened.ino) return undefined;
+      signal?.throwIfAborted();
+      return await handle.readFile(options);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Whether `realFile`, resolved from `file` now, is still inside `realDir`. */
+function insideDir(realDir: string, realFile: string): boolean {
+  const inside = relative(realDir, realFile);
+  return !(inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside));
 }
 
 function codeOf(error: unknown): string {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { mkdir, mkdtemp, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -267,6 +268,46 @@ describe('Class: FileBackend', () => {
       await expect(new FileBackend({ dir: '/mnt', fs }).get('/a')).resolves.toBe('new');
       reads = -100;
       await expect(new FileBackend({ dir: '/mnt', fs }).get('/a')).rejects.toBeInstanceOf(SecretNotFoundError);
+    });
+  });
+
+  describe('races and special files', () => {
+    it('refuses a named pipe at once instead of blocking on it', async () => {
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      const error = await failure(new FileBackend({ dir }).get('/pipe'));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(/'\/pipe' is not a regular file/);
+    });
+
+    /** An fs whose path resolves inside the mount, but whose opened file is not the one found there afterwards. */
+    function swappingFs(afterOpen: 'other file' | 'outside'): FileBackendFs {
+      const inside = (path: string): string => path;
+      let resolved = 0;
+      return {
+        realpath: async (path) => {
+          if (!path.endsWith('/pw')) return inside(path);
+          resolved++;
+          // Every even resolution comes after an open: the attacker's swap has happened.
+          return afterOpen === 'outside' && resolved % 2 === 0 ? '/elsewhere/pw' : path;
+        },
+        readFile: async () => {
+          throw new Error('read by path: the handle should have been used');
+        },
+        open: async () => ({
+          stat: async () => ({ dev: 1, ino: 1, isFile: () => true }),
+          readFile: async () => canary('file-outside-the-mount'),
+          close: async () => undefined,
+        }),
+        stat: async () => ({ dev: 1, ino: 2, isFile: () => true }),
+      };
+    }
+
+    it('never returns what it opened when the path no longer leads to that file (a swap between check and open)', async () => {
+      for (const afterOpen of ['other file', 'outside'] as const) {
+        const error = await failure(new FileBackend({ dir: '/mnt/secrets', fs: swappingFs(afterOpen) }).get('/pw'));
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(renderForLeakCheck(error)).not.toContain('file-outside-the-mount');
+      }
     });
   });
 

@@ -234,6 +234,25 @@ module.exports = { backend: new VaultBackend({ url: ${JSON.stringify(vault.endpo
       expect(run.stdout).toBe('');
     });
 
+    it.each([
+      ['a module whose default export never settles', 'export default () => new Promise(() => {});'],
+      [
+        'a backend whose reads never settle',
+        `import { Backend, Secret, SecretModel } from ${dist('index.js')};
+${DECLARE}
+class App { constructor() { this.stage = 'prod'; } }
+secret(App, 'apiKey', '/{stage}/api/key');
+SecretModel()(App);
+class Stuck extends Backend { get() { return new Promise(() => {}); } getBatch() { return new Promise(() => {}); } }
+export default { backend: new Stuck(), models: [new App()] };`,
+      ],
+    ])('exits 1 saying the check never finished, for %s (never 0 with nothing checked)', async (_, source) => {
+      await writeFile(join(dir, 'stuck.mjs'), source);
+      const run = await runCli(['check', 'stuck.mjs'], dir);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/the check never finished/);
+    });
+
     it('prints the usage and exits 0 for --help', async () => {
       const run = await runCli(['--help'], dir);
       expect(run.code).toBe(0);

@@ -152,17 +152,20 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
         throw new TransientError(`Reading ${ids.length} secrets failed (Secrets Manager BatchGetSecretValue: malformed response)`);
       }
       for (const entry of values) {
-        const id = requestedIdOf(ids, entry);
-        if (id === undefined) continue;
-        const secret = secretOf(entry);
-        if (secret === undefined) {
-          throw new TransientError(`Reading ${id} failed (Secrets Manager BatchGetSecretValue: the entry has no SecretString or SecretBinary)`);
+        // One secret asked for by name and by ARN in the same call answers both ids.
+        for (const id of requestedIdsOf(ids, entry)) {
+          const secret = secretOf(entry);
+          if (secret === undefined) {
+            throw new TransientError(`Reading ${id} failed (Secrets Manager BatchGetSecretValue: the entry has no SecretString or SecretBinary)`);
+          }
+          outcome.secrets.set(id, secret);
         }
-        outcome.secrets.set(id, secret);
       }
       for (const error of errors) {
-        const id = typeof error?.SecretId === 'string' ? requestedIdOf(ids, { Name: error.SecretId, ARN: error.SecretId }) : undefined;
-        if (id !== undefined) outcome.errors.set(id, typeof error.ErrorCode === 'string' ? error.ErrorCode : 'UnknownError');
+        if (typeof error?.SecretId !== 'string') continue;
+        for (const id of requestedIdsOf(ids, { Name: error.SecretId, ARN: error.SecretId })) {
+          outcome.errors.set(id, typeof error.ErrorCode === 'string' ? error.ErrorCode : 'UnknownError');
+        }
       }
       nextToken = output.NextToken;
       if (nextToken === undefined || nextToken === '') return outcome;
@@ -234,9 +237,9 @@ function pathOption(refusals: readonly Refusal[]): { path?: string } {
   return refusals.length === 1 ? { path: (refusals[0] as Refusal).path } : {};
 }
 
-/** Which requested id an answer entry is for: by name, by full ARN, or by an ARN without its random suffix. */
-function requestedIdOf(ids: readonly string[], entry: { Name?: string | undefined; ARN?: string | undefined }): string | undefined {
-  return ids.find(
+/** Which requested ids an answer entry is for: by name, by full ARN, or by an ARN without its random suffix. */
+function requestedIdsOf(ids: readonly string[], entry: { Name?: string | undefined; ARN?: string | undefined }): string[] {
+  return ids.filter(
     (id) =>
       id === entry.Name ||
       id === entry.ARN ||

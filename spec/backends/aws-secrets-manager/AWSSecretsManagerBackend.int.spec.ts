@@ -390,6 +390,13 @@ describe(AWSSecretsManagerBackend.name, () => {
       expect(server.requestCount('BatchGetSecretValue')).toBe(1);
     });
 
+    it('answers a secret asked for by name and by ARN (full or partial) in the same call under each id', async () => {
+      const { arn } = server.describeSecret('prod/db');
+      const partial = arn.slice(0, -7);
+      const values = await backendFor().getBatch(['prod/db#password', `${arn}#username`, `${partial}#port`]);
+      expect({ ...values }).toEqual({ 'prod/db#password': password, [`${arn}#username`]: 'app', [`${partial}#port`]: '5432' });
+    });
+
     it('follows NextToken until every id is answered', async () => {
       await server.close();
       server = await startSecretsManagerServer({ secrets: Object.fromEntries(MANY.slice(0, 20).map((n) => [n, `v-${n}`])), batchPageSize: 7 });
