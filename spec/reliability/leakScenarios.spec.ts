@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { inspect } from 'node:util';
+import { format, inspect } from 'node:util';
 
 import { jest } from '@jest/globals';
 
@@ -71,9 +71,23 @@ describe('leak canaries through the read paths', () => {
       expect(config.settings).toEqual(SETTINGS);
       expect(await getSecret(config, 'password')).toBe(PASSWORD);
 
-      console.log(config);
-      console.info('config: %o', config);
+      // What console.log and console.info print (they format with util.format), captured so the
+      // test output stays clean.
+      const printed: string[] = [];
+      const spies = (['log', 'info'] as const).map((method) =>
+        jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(format(...args))),
+      );
+      try {
+        console.log(config);
+        console.info('config: %o', config);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+      expect(printed).toHaveLength(2);
+      expect(printed[0]).toContain("password: '***'");
       const forms: [string, unknown][] = [
+        ['console.log', printed[0]],
+        ['console.info %o', printed[1]],
         ['util.inspect', inspect(config, { depth: Infinity, showHidden: true })],
         ['JSON.stringify', JSON.stringify(config)],
         ['String', String(config)],
