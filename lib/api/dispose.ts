@@ -1,4 +1,4 @@
-import { stateOf } from '../model/ModelState.js';
+import { stateOf } from '../model/stateOf.js';
 
 /**
  * Stops a model's background work, aborts its fetches in flight and clears its cache partition.

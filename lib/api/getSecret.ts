@@ -1,4 +1,4 @@
-import { fieldOf } from '../model/ModelState.js';
+import { fieldOf } from '../model/fieldOf.js';
 
 /** Options of a single awaited read. */
 export interface ReadOptions {

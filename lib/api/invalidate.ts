@@ -1,4 +1,5 @@
-import { fieldOf, stateOf } from '../model/ModelState.js';
+import { fieldOf } from '../model/fieldOf.js';
+import { stateOf } from '../model/stateOf.js';
 
 /**
  * Drops a cached secret without fetching it: the named field's, or every secret of the model

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.js';
 import type { ChangeListener } from '../model/ChangeEvent.js';
-import type { Binding } from '../model/FieldBinding.js';
-import { fieldOf, stateOf } from '../model/ModelState.js';
+import type { Binding } from '../model/Binding.js';
+import { fieldOf } from '../model/fieldOf.js';
+import { stateOf } from '../model/stateOf.js';
 
 /** Options of {@link onChange}. */
 export interface OnChangeOptions<T extends object = object> {

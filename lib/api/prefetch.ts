@@ -1,4 +1,4 @@
-import { stateOf } from '../model/ModelState.js';
+import { stateOf } from '../model/stateOf.js';
 import type { ReadOptions } from './getSecret.js';
 
 /**

@@ -1,4 +1,4 @@
-import { fieldOf } from '../model/ModelState.js';
+import { fieldOf } from '../model/fieldOf.js';
 import type { ReadOptions } from './getSecret.js';
 
 /**

@@ -1,11 +1,11 @@
 import { log, type Logger } from '../logging/Logger.js';
 import type { ChangeEvent, ChangeListener } from './ChangeEvent.js';
-import type { Binding } from './FieldBinding.js';
+import type { BoundField } from './BoundField.js';
 
 interface Registration {
   readonly listener: ChangeListener;
   /** The bindings it listens to; undefined for every field of the tree. */
-  readonly bindings: ReadonlySet<Binding> | undefined;
+  readonly bindings: ReadonlySet<BoundField> | undefined;
 }
 
 /**
@@ -22,7 +22,7 @@ export class ChangeListeners {
   }
 
   /** Adds a listener; the function returned removes it (a second call does nothing). */
-  add(listener: ChangeListener, bindings: ReadonlySet<Binding> | undefined): () => void {
+  add(listener: ChangeListener, bindings: ReadonlySet<BoundField> | undefined): () => void {
     const registration: Registration = { listener, bindings };
     this.#registrations = [...this.#registrations, registration];
     return () => {
@@ -31,7 +31,7 @@ export class ChangeListeners {
   }
 
   /** Calls each listener interested in `binding`. The list is copied on write: a listener may unsubscribe. */
-  deliver(binding: Binding, event: ChangeEvent): void {
+  deliver(binding: BoundField, event: ChangeEvent): void {
     for (const { listener, bindings } of this.#registrations) {
       if (bindings !== undefined && !bindings.has(binding)) continue;
       try {

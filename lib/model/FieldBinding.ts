@@ -1,4 +1,5 @@
 import { EntryState } from '../cache/CacheEntry.js';
+import type { BoundField } from './BoundField.js';
 import type { FieldInfo } from './FieldInfo.js';
 import type { Slot } from './Slot.js';
 
@@ -7,7 +8,7 @@ import type { Slot } from './Slot.js';
  * key, a ttl-0 field, or a field whose path could not be resolved. Its `state` is never fresh, so
  * the accessor's fast check always sends it to the runtime, which checks its slot.
  */
-export class FieldBinding {
+export class FieldBinding implements BoundField {
   /** The cast value, valid while the slot's entry is fresh or expired. */
   value: unknown = undefined;
   /** Never {@link EntryState.Fresh}: the accessor's fast check fails by design. */
@@ -20,6 +21,3 @@ export class FieldBinding {
     readonly error: unknown = undefined,
   ) {}
 }
-
-/** What an instance's accessor reads for one field: its slot, or a binding of its own. */
-export type Binding = Slot | FieldBinding;

@@ -1,4 +1,4 @@
-import type { Binding } from './FieldBinding.js';
+import type { Binding } from './Binding.js';
 import type { ModelState } from './ModelState.js';
 
 /** A base class whose constructor returns the object it is given, so a subclass can stamp it. */

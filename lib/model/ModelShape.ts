@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '../errors.js';
-import type { Binding } from './FieldBinding.js';
+import type { Binding } from './Binding.js';
 import { FieldInfo } from './FieldInfo.js';
 import { InstanceState } from './InstanceState.js';
 import { getSecretFields, type SecretFieldSpec } from './metadata.js';

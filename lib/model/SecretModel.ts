@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { bindModel, type Wiring } from './bindModel.js';
 import { installMasking } from './masking.js';
 import { getModelOptions, setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
-import { stateOf } from './ModelState.js';
+import { stateOf } from './stateOf.js';
 import { InstanceState } from './InstanceState.js';
 import { kDispose, kInit, kWiring } from './symbols.js';
 

@@ -1,6 +1,6 @@
 import { CacheEntry } from '../cache/CacheEntry.js';
 import { Fetches } from './Fetches.js';
-import type { Binding, FieldBinding } from './FieldBinding.js';
+import type { BoundField } from './BoundField.js';
 import type { FieldInfo } from './FieldInfo.js';
 
 /**
@@ -10,11 +10,11 @@ import type { FieldInfo } from './FieldInfo.js';
  * (one field per key) costs one object and a warm read is a flag check and a field load. Further
  * fields on the same key, and ttl-0 fields, get a {@link FieldBinding} each.
  */
-export class Slot extends CacheEntry<unknown> {
+export class Slot extends CacheEntry<unknown> implements BoundField {
   /** Made on the first fetch, dropped when idle. */
   fetches: Fetches | undefined;
   /** Fields bound to this key besides `field`; undefined while there are none. */
-  others: FieldBinding[] | undefined;
+  others: BoundField[] | undefined;
   /** `valueDigest` of the last value stored (a small integer), kept after `invalidate`; undefined before the first. */
   digest: number | undefined;
 
@@ -75,13 +75,13 @@ export class Slot extends CacheEntry<unknown> {
   }
 
   /** Every field binding that reads through this slot. */
-  get bindings(): Binding[] {
-    const bindings: Binding[] = this.bindsField ? [this] : [];
+  get bindings(): BoundField[] {
+    const bindings: BoundField[] = this.bindsField ? [this] : [];
     if (this.others !== undefined) bindings.push(...this.others);
     return bindings;
   }
 
-  addField(binding: FieldBinding): void {
+  addField(binding: BoundField): void {
     if (this.others === undefined) this.others = [binding];
     else this.others.push(binding);
   }

@@ -3,7 +3,8 @@ import type { SecretCache } from '../cache/SecretCache.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging/Logger.js';
-import { FieldBinding, type Binding } from './FieldBinding.js';
+import type { Binding } from './Binding.js';
+import { FieldBinding } from './FieldBinding.js';
 import {
   getModelOptions,
   getNestedFields,
@@ -61,7 +62,7 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
       Object.defineProperty(target, name, { value: child, enumerable: false, configurable: true, writable: false });
     }
     shape.attach(target);
-    const state: ModelState = { runtime, shape, bindings, root: target === instance };
+    const state: ModelState = { runtime, positions: shape.positions, bindings, root: target === instance };
     InstanceState.attach(target, state);
   }
   return { runtime, options };

@@ -18,7 +18,7 @@ import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { ManualClock, startSsmServer, startVaultServer } from 'vaultly/testing';
 import type { SsmServer, VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
-import { stateOf } from '../../lib/model/ModelState.js';
+import { stateOf } from '../../lib/model/stateOf.js';
 import { canary, canaryLogger, expectNoCanary } from '../helpers/canary.js';
 import { fakeCredentials } from '../testing/ssm/ssmTestClient.js';
 import { rejection } from '../helpers/outcomes.js';

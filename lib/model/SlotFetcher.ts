@@ -1,0 +1,144 @@
+import { missingSecrets } from '../backends/Backend.js';
+import { ConfigError, SecretNotFoundError } from '../errors.js';
+import { raceAbort } from '../internal/abort.js';
+import type { BackendCalls } from './BackendCalls.js';
+import { expectString } from './expectString.js';
+import type { Slot } from './Slot.js';
+import type { SlotStore } from './SlotStore.js';
+
+/**
+ * Loads a root model's slots: one fetch per key in flight (later readers join it), and many keys
+ * at once as one `getBatch` of the unversioned ones plus a `get` per versioned one. Each fetch
+ * carries a sequence number, so that the {@link SlotStore} keeps only the newest answer.
+ */
+export class SlotFetcher {
+  readonly #calls: BackendCalls;
+  readonly #store: SlotStore;
+  readonly #name: string;
+
+  /**
+   * @param calls - the model's backend calls; once aborted, the model is disposed
+   * @param store - where answers go
+   * @param name - the root class name, for messages
+   */
+  constructor(calls: BackendCalls, store: SlotStore, name: string) {
+    this.#calls = calls;
+    this.#store = store;
+    this.#name = name;
+  }
+
+  /**
+   * One fetch per key in flight (`force` starts a new one anyway); the value is stored only if
+   * every field bound to it casts, and only if no fetch that started later was stored first.
+   */
+  load(slot: Slot, force = false): Promise<string> {
+    const inflight = slot.fetches?.inflight;
+    if (inflight !== undefined && !force) return inflight;
+    const fetches = slot.fetchState();
+    const sequence = ++fetches.started;
+    const promise = this.#calls.get(slot)
+      .then((raw) => {
+        const value = expectString(raw, slot);
+        this.#store.commit([[slot, value]], [sequence]);
+        return value;
+      })
+      .catch((error: unknown) => {
+        fetches.fail(sequence, error);
+        throw error;
+      });
+    track(slot, sequence, promise);
+    return promise;
+  }
+
+  /**
+   * Loads `slots`, joining the fetches in flight unless `force`; rejects if the model is
+   * disposed before they settle (nothing was stored then).
+   */
+  fetchAll(slots: readonly Slot[], force: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const joined: Promise<string>[] = [];
+    const fresh: Slot[] = [];
+    for (const slot of slots) {
+      const inflight = force ? undefined : slot.fetches?.inflight;
+      if (inflight !== undefined) joined.push(inflight);
+      else fresh.push(slot);
+    }
+    const sequences = fresh.map((slot) => ++slot.fetchState().started);
+    const work = this.#fetchAndCommit(fresh, sequences);
+    fresh.forEach((slot, i) => track(slot, sequences[i] as number, work.then((values) => values.get(slot) as string)));
+    const done = Promise.all([work, ...joined]).then(() => this.#assertLive());
+    return raceAbort(done, signal);
+  }
+
+  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[]): Promise<Map<Slot, string>> {
+    const unversioned = slots.filter((slot) => slot.version === undefined);
+    const versioned = slots.filter((slot) => slot.version !== undefined);
+    const batch =
+      unversioned.length === 0
+        ? Promise.resolve<Record<string, string>>({})
+        : this.#calls.batch(unversioned.map((slot) => slot.path));
+    const singles = versioned.map((slot) => this.#calls.get(slot).then((raw) => expectString(raw, slot)));
+    const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
+
+    const missing: string[] = [];
+    const missed = new Set<Slot>();
+    let failure: { error: unknown } | undefined;
+    const values = new Map<Slot, string>();
+    if (batchResult?.status === 'rejected') {
+      const error: unknown = batchResult.reason;
+      if (!SecretNotFoundError.is(error)) failure ??= { error };
+      else {
+        const paths = error.paths.length > 0 ? error.paths : [error.path ?? '(unknown path)'];
+        missing.push(...paths);
+        for (const slot of unversioned) if (paths.includes(slot.path)) missed.add(slot);
+      }
+    } else if (batchResult !== undefined) {
+      const record: unknown = batchResult.value;
+      for (const slot of unversioned) {
+        // Own keys only: a path named like an Object.prototype member must not read the prototype.
+        if (typeof record !== 'object' || record === null || !Object.hasOwn(record, slot.path)) {
+          missing.push(slot.path);
+          missed.add(slot);
+          continue;
+        }
+        try {
+          values.set(slot, expectString((record as Record<string, unknown>)[slot.path], slot));
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }
+    singleResults.forEach((result, i) => {
+      const slot = versioned[i] as Slot;
+      if (result.status === 'fulfilled') values.set(slot, result.value);
+      else if (!SecretNotFoundError.is(result.reason)) failure ??= { error: result.reason };
+      else {
+        missing.push(slot.label);
+        missed.add(slot);
+      }
+    });
+
+    const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
+    if (error !== undefined) {
+      // A missing secret marks only its own slots; any other failure marks the whole batch.
+      slots.forEach((slot, i) => {
+        if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequences[i] as number, error);
+      });
+      throw error;
+    }
+    this.#store.commit(
+      slots.filter((slot) => values.has(slot)).map((slot) => [slot, values.get(slot) as string] as const),
+      sequences.filter((_, i) => values.has(slots[i] as Slot)),
+    );
+    return values;
+  }
+
+  #assertLive(): void {
+    if (this.#calls.aborted) throw new ConfigError(`${this.#name}: the model was disposed`);
+  }
+}
+
+/** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */
+function track(slot: Slot, sequence: number, promise: Promise<string>): void {
+  slot.fetchState().track(sequence, promise, () => slot.dropIfIdle());
+}
+

@@ -1,0 +1,90 @@
+import type { CachePartition } from '../cache/CachePartition.js';
+import { EntryState } from '../cache/CacheEntry.js';
+import type { BoundField } from './BoundField.js';
+import { castValue } from './cast.js';
+import type { ChangeListeners } from './ChangeListeners.js';
+import { notifyChange } from './notifyChange.js';
+import type { Slot } from './Slot.js';
+import { valueDigest } from './valueDigest.js';
+
+/**
+ * Stores fetched values into a root model's slots: every field casts or nothing is stored, a
+ * fetch older than the newest one stored is dropped, and a value that differs from the one it
+ * replaces notifies the `onChange` listeners and the `vaultly:change` channel.
+ */
+export class SlotStore {
+  readonly #partition: CachePartition;
+  readonly #changes: ChangeListeners;
+
+  constructor(partition: CachePartition, changes: ChangeListeners) {
+    this.#partition = partition;
+    this.#changes = changes;
+  }
+
+  /**
+   * Casts every field of every slot first; stores only when all succeeded. A slot whose fetch
+   * (by `sequences`) is older than the newest stored one is skipped: its value is out of date.
+   * Every slot's ttl is shortened by the same jitter `factor`.
+   */
+  commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[], factor = this.#partition.expiryFactor()): void {
+    if (this.#partition.disposed) return;
+    const isNewer = (slot: Slot, i: number): boolean => (sequences[i] as number) > slot.fetchState().committed;
+    const loaded = all.filter(([slot], i) => isNewer(slot, i));
+    const loadedSequences = sequences.filter((_, i) => isNewer((all[i] as readonly [Slot, string])[0], i));
+    const casts: [BoundField, unknown][] = [];
+    const cast = (binding: BoundField, slot: Slot, raw: string): void => {
+      const { spec, label } = binding.field;
+      if (spec.ttl !== 0) casts.push([binding, castValue(raw, spec.designType, spec.transform, label, slot.path)]);
+    };
+    try {
+      for (const [slot, raw] of loaded) {
+        if (slot.bindsField) cast(slot, slot, raw);
+        if (slot.others !== undefined) for (const other of slot.others) cast(other, slot, raw);
+      }
+    } catch (error) {
+      loadedSequences.forEach((sequence, i) => (loaded[i] as readonly [Slot, string])[0].fetchState().fail(sequence, error));
+      throw error;
+    }
+    all.forEach(([slot], i) => {
+      const fetches = slot.fetchState();
+      fetches.committed = Math.max(fetches.committed, sequences[i] as number);
+    });
+    const changed: Slot[] = [];
+    for (const [slot, raw] of loaded) {
+      slot.fetchState().error = undefined;
+      if (recordDigest(slot, raw) && slot.cacheable) changed.push(slot);
+      // One jitter draw for all: what is loaded together expires, and refreshes, together.
+      if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl, factor);
+    }
+    // After the store, which sets the slot's value to the raw string: a slot bound to a field
+    // holds that field's cast value.
+    for (const [binding, value] of casts) binding.value = value;
+    // Last, so that a listener reading the field sees the new value.
+    for (const slot of changed) this.#changed(slot);
+  }
+
+  /** One change event per field bound to a slot whose stored value changed. */
+  #changed(slot: Slot): void {
+    for (const binding of slot.bindings) {
+      const { owner, spec } = binding.field;
+      notifyChange(this.#changes, binding, { model: owner, field: spec.name, path: slot.path, version: slot.version });
+    }
+  }
+}
+
+/**
+ * Records the digest of the value a slot is about to hold; true when it replaces a different one
+ * (a first load, with no digest yet, is not a change). Called before the store: while the slot
+ * still holds the previous raw string (a String field without transform, or a slot whose first
+ * field has ttl 0), the strings themselves are compared.
+ */
+function recordDigest(slot: Slot, raw: string): boolean {
+  const before = slot.digest;
+  slot.digest = valueDigest(raw);
+  if (before === undefined) return false;
+  const spec = slot.field.spec;
+  const holdsRaw = slot.state !== EntryState.Empty && (!slot.bindsField || (spec.designType === String && spec.transform === undefined));
+  if (holdsRaw && typeof slot.value === 'string') return slot.value !== raw;
+  return before !== slot.digest;
+}
+
