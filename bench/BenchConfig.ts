@@ -5,6 +5,8 @@ export interface BenchConfig {
   readonly quick: boolean;
   /** Where results.json is written. */
   readonly out: string;
+  /** Run only the measures with these labels (`--only fleet-boot`); empty for every measure. */
+  readonly only: readonly string[];
   /** Hand-loop micro measures. */
   readonly loop: { readonly samples: number; readonly sampleMs: number; readonly warmupMs: number };
   /** Key counts of the scaling measure; the first is the reference. */
@@ -87,12 +89,14 @@ const QUICK = {
 export const DEFAULT_OUT = 'bench/results.json';
 
 /**
- * Reads `--quick` and `--out <file>` (or `--out=<file>`) from the command line.
+ * Reads `--quick`, `--out <file>` (or `--out=<file>`) and `--only <label>` (repeatable; a label
+ * with dashes for spaces, e.g. `fleet-boot`) from the command line.
  * @param argv - the arguments after the script name
  */
 export function parseBenchArgs(argv: readonly string[]): BenchConfig {
   let quick = false;
   let out = DEFAULT_OUT;
+  const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--quick') quick = true;
@@ -100,9 +104,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchConfig {
       const value = arg === '--out' ? argv[++i] : arg.slice('--out='.length);
       if (value === undefined || value === '') throw new TypeError('--out needs a file name');
       out = value;
+    } else if (arg === '--only' || arg.startsWith('--only=')) {
+      const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
+      if (value === undefined || value === '') throw new TypeError('--only needs a measure label, e.g. fleet-boot');
+      only.push(value.replaceAll('-', ' '));
     } else {
-      throw new TypeError(`unknown argument ${arg}; usage: run.js [--quick] [--out <file>]`);
+      throw new TypeError(`unknown argument ${arg}; usage: run.js [--quick] [--out <file>] [--only <measure>]...`);
     }
   }
-  return { ...(quick ? QUICK : FULL), out };
+  return { ...(quick ? QUICK : FULL), out, only };
 }

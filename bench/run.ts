@@ -36,13 +36,16 @@ const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Meas
 /**
  * `npm run bench`: runs every measure, prints a table and writes the results as JSON.
  * `--quick` uses small sizes (seconds); `--out <file>` writes somewhere other than
- * bench/results.json.
+ * bench/results.json; `--only fleet-boot` (repeatable) runs only the measures named.
  */
 async function main(): Promise<void> {
   const bench = parseBenchArgs(process.argv.slice(2));
   const loadBefore = loadavg();
   const measures: Measure[] = [];
+  const unknown = bench.only.filter((label) => !MEASURES.some(([name]) => name === label));
+  if (unknown.length > 0) throw new TypeError(`--only: no measure named ${unknown.join(', ')}`);
   for (const [label, run] of MEASURES) {
+    if (bench.only.length > 0 && !bench.only.includes(label)) continue;
     const start = performance.now();
     process.stderr.write(`bench: ${label}...`);
     const result = await run(bench);

@@ -1,3 +1,4 @@
+import { raceAbort } from '../../internal/abort.js';
 import { sleep as abortableSleep } from '../../internal/sleep.js';
 import {
   DEFAULT_PACING_BETA,
@@ -5,6 +6,9 @@ import {
   DEFAULT_PACING_SCALE,
   DEFAULT_RATE_LIMIT,
   MAX_RETRY_AFTER,
+  PACING_FIRST_CUT_SENT_SHARE,
+  PACING_JITTER,
+  PACING_RAMP_SECONDS,
   PACING_RATE_WINDOW_MS,
 } from './constants.js';
 
@@ -22,15 +26,27 @@ export interface AdaptiveRateLimiterOptions {
   now?: () => number;
   /** Waits `ms` milliseconds; should reject when `signal` aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A uniform random number in [0, 1), for the jitter of paced spacing. */
+  random?: () => number;
 }
 
 /**
  * Paces the requests of one backend instance so that a throttling service is not retried into the
- * wall. Until the service first throttles, requests go at once (or spaced by `rateLimit`). On a
- * throttle, the rate drops to `beta` times the rate measured over the last second; it then grows
- * back along a CUBIC curve that reaches the old rate after `cbrt(oldRate * (1 - beta) / scale)`
- * seconds and keeps growing past it, as the AWS SDK's adaptive retry mode does. A `Retry-After`
- * pauses every request until it has passed. Requests are spaced evenly (no bursts above the rate).
+ * wall. Until the service first throttles, requests go at once (or spaced by `rateLimit`).
+ *
+ * - The first throttle cuts the rate to `beta` times what got through over the last second (the
+ *   requests that succeeded, plus the throttled one), but to no less than `beta` times half of
+ *   what was sent: processes that boot together drain a shared bucket at once, and what got
+ *   through is each one's share. Until a second throttle, the rate then doubles every 0.25 s.
+ * - Each later throttle cuts it to `beta` times the rate measured over the last second (or the
+ *   current rate, if lower); never below `minRate`.
+ * - After a cut the rate grows back along a CUBIC curve that reaches the old rate after
+ *   `cbrt(oldRate * (1 - beta) / scale)` seconds and keeps growing past it, as the AWS SDK's
+ *   adaptive retry mode does. A `Retry-After` pauses every request until it has passed.
+ *
+ * Requests go one at a time, in order, each when its gap after the last one has passed at the rate
+ * of that moment (no bursts above the rate); once adapted, each gap varies by up to
+ * 25% either way (same mean), so processes that started together do not hit the service in lockstep.
  *
  * One limiter is shared by every model and container that reads through the backend holding it,
  * background refreshes included. Its waits are ref'd timers (a pending read keeps the process
@@ -42,6 +58,7 @@ export interface AdaptiveRateLimiterOptions {
  * @param options.scale - CUBIC's growth constant (default: 0.4)
  * @param options.now - clock in milliseconds (default: `performance.now`)
  * @param options.sleep - abortable wait in milliseconds (default: a timer cleared on abort)
+ * @param options.random - a random number in [0, 1), for jitter (default: `Math.random`)
  * @throws TypeError naming the option, when an option is invalid
  * @example
  * ```ts
@@ -57,26 +74,37 @@ export class AdaptiveRateLimiter {
   readonly #scale: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
   /** Whether the service has throttled us: from then on the rate adapts. */
   #adaptive = false;
   /** The adaptive rate, before the ceiling. */
   #rate = Number.POSITIVE_INFINITY;
   /** The rate at the last cut, which the CUBIC curve climbs back to. */
   #lastMax = 0;
+  /** How many times the rate was cut. */
+  #cuts = 0;
   /** When the rate was last cut, in ms. */
   #lastCut = Number.NEGATIVE_INFINITY;
-  /** The first ticket issued after the last cut: earlier tickets were sent at the old rate. */
+  /** The first ticket sent after the last cut: earlier tickets were sent at the old rate. */
   #cutTicket = 0;
   /** The next ticket to issue. */
   #tickets = 0;
   /** Seconds the curve takes to climb back to `#lastMax`. */
   #window = 0;
-  /** The earliest time the next request may go, in ms. */
+  /** No request goes before this time (one interval after a throttle), in ms. */
   #nextAt = Number.NEGATIVE_INFINITY;
+  /** When the last request went, in ms. */
+  #lastSent = Number.NEGATIVE_INFINITY;
+  /** The jitter factor of the gap after the last request. */
+  #gap = 1;
+  /** Settles when the last caller in line has gone (or given up): the next one waits for it. */
+  #queue: Promise<void> = Promise.resolve();
   /** No request goes before this time (a Retry-After), in ms. */
   #pauseUntil = Number.NEGATIVE_INFINITY;
   /** Send times within the last measuring window, oldest first. */
   readonly #sent: number[] = [];
+  /** Times of answers that were not throttling before the first throttle, within the last window, oldest first. */
+  readonly #succeeded: number[] = [];
 
   constructor(options: AdaptiveRateLimiterOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError('AdaptiveRateLimiter: options must be an object');
@@ -91,6 +119,7 @@ export class AdaptiveRateLimiter {
     this.#scale = positive(options.scale === undefined ? DEFAULT_PACING_SCALE : options.scale, 'scale', false);
     this.#now = fn(options.now, 'now') ?? (() => performance.now());
     this.#sleep = fn(options.sleep, 'sleep') ?? abortableSleep;
+    this.#random = fn(options.random, 'random') ?? Math.random;
   }
 
   /** The rate requests go at now, in requests per second (`Infinity` while unpaced). */
@@ -109,25 +138,57 @@ export class AdaptiveRateLimiter {
    */
   async acquire(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted();
-    const ticket = this.#tickets++;
-    const now = this.#now();
-    let at = Math.max(now, this.#pauseUntil);
-    const rate = this.rate;
-    if (Number.isFinite(rate)) {
-      // Reserve the slot before waiting, so concurrent callers queue one behind the other.
-      at = Math.max(at, this.#nextAt);
-      this.#nextAt = at + 1000 / rate;
+    // Callers go one at a time, in order. Only the head waits for its slot, reckoned from the rate
+    // at that moment: a slot reserved in advance at a slow rate would stay slow after the rate grew.
+    const previous = this.#queue;
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.#queue = previous.then(() => mine);
+    try {
+      await raceAbort(previous, signal);
+      let now = this.#now();
+      for (let at = this.#slot(); at > now; at = this.#slot()) {
+        await this.#sleep(at - now, signal);
+        now = this.#now();
+      }
+      this.#record(now);
+      this.#lastSent = now;
+      // The gap after this request; jitter only the adapted pace: a ceiling is never exceeded.
+      this.#gap = 1 + PACING_JITTER * (2 * this.#random() - 1);
+      return this.#tickets++;
+    } finally {
+      release();
     }
-    if (at > now) await this.#sleep(at - now, signal);
-    this.#record(at);
-    return ticket;
+  }
+
+  /** The earliest time the head of the queue may go, in ms. */
+  #slot(): number {
+    const rate = this.rate;
+    let at = Math.max(this.#pauseUntil, this.#nextAt);
+    if (Number.isFinite(rate)) {
+      const gap = this.#adaptive && rate < this.#ceiling ? this.#gap : 1;
+      at = Math.max(at, this.#lastSent + (1000 / rate) * gap);
+    }
+    return at;
   }
 
   /** Reports that the request holding `ticket` got an answer that was not throttling. */
   onSuccess(ticket: number): void {
-    if (!this.#adaptive || ticket < this.#cutTicket) return;
-    const elapsed = (this.#now() - this.#lastCut) / 1000;
-    this.#rate = this.#clamp(this.#scale * (elapsed - this.#window) ** 3 + this.#lastMax);
+    const now = this.#now();
+    if (!this.#adaptive) {
+      // Only the first cut reads what got through; later ones go by the rate.
+      this.#succeeded.push(now);
+      trim(this.#succeeded, now);
+      return;
+    }
+    if (ticket < this.#cutTicket) return;
+    const elapsed = (now - this.#lastCut) / 1000;
+    const cubic = this.#scale * (elapsed - this.#window) ** 3 + this.#lastMax;
+    // After the first cut, until a second throttle says the quota is still short, the rate also
+    // doubles every PACING_RAMP_SECONDS: a small process that the first cut left far below the
+    // quota gets back to it in a second, not in the many seconds CUBIC takes from a small rate.
+    const ramp = this.#cuts === 1 ? this.#lastMax * this.#beta * 2 ** (elapsed / PACING_RAMP_SECONDS) : 0;
+    this.#rate = this.#clamp(Math.max(cubic, ramp));
   }
 
   /**
@@ -142,10 +203,19 @@ export class AdaptiveRateLimiter {
     }
     if (ticket < this.#cutTicket) return;
     const measured = this.#measured(now);
-    const base = this.#adaptive ? Math.min(measured, this.rate) : measured;
+    let base: number;
+    if (this.#adaptive) base = Math.min(measured, this.rate);
+    else {
+      // The first throttle: what got through is our share of a bucket others may have drained too.
+      const granted = (this.#succeeded.length * 1000) / PACING_RATE_WINDOW_MS;
+      // What got through, and the throttled request itself: it found the bucket empty, not shut.
+      const through = granted + 1000 / PACING_RATE_WINDOW_MS;
+      base = Math.min(measured, Math.max(through, measured * PACING_FIRST_CUT_SENT_SHARE));
+    }
     this.#lastMax = Math.max(base, this.#minRate);
     this.#window = Math.cbrt((this.#lastMax * (1 - this.#beta)) / this.#scale);
     this.#lastCut = now;
+    this.#cuts++;
     this.#cutTicket = this.#tickets;
     this.#adaptive = true;
     this.#rate = this.#clamp(this.#lastMax * this.#beta);
@@ -160,21 +230,23 @@ export class AdaptiveRateLimiter {
 
   #record(at: number): void {
     this.#sent.push(at);
-    this.#trim(at);
+    trim(this.#sent, at);
   }
 
   /** Requests sent over the last window, per second. */
   #measured(now: number): number {
-    this.#trim(now);
+    trim(this.#sent, now);
+    trim(this.#succeeded, now);
     return (this.#sent.length * 1000) / PACING_RATE_WINDOW_MS;
   }
+}
 
-  #trim(now: number): void {
-    const from = now - PACING_RATE_WINDOW_MS;
-    let drop = 0;
-    while (drop < this.#sent.length && (this.#sent[drop] as number) <= from) drop++;
-    if (drop > 0) this.#sent.splice(0, drop);
-  }
+/** Drops the times in `times` (oldest first) that are older than the measuring window. */
+function trim(times: number[], now: number): void {
+  const from = now - PACING_RATE_WINDOW_MS;
+  let drop = 0;
+  while (drop < times.length && (times[drop] as number) <= from) drop++;
+  if (drop > 0) times.splice(0, drop);
 }
 
 function positive(value: unknown, name: string, infinite: boolean): number {

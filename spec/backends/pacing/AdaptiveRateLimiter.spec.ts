@@ -50,6 +50,7 @@ describe(AdaptiveRateLimiter.name, () => {
       ['scale', { scale: -0.4 }],
       ['now', { now: 1 as unknown as () => number }],
       ['sleep', { sleep: 'x' as unknown as () => Promise<void> }],
+      ['random', { random: 0.5 as unknown as () => number }],
     ])('rejects a bad %s with a TypeError naming it (%o)', (name, options) => {
       expect(() => new AdaptiveRateLimiter(options)).toThrow(TypeError);
       expect(() => new AdaptiveRateLimiter(options)).toThrow(`options.${name}`);
@@ -93,9 +94,9 @@ describe(AdaptiveRateLimiter.name, () => {
   });
 
   describe('pacing', () => {
-    it('slows to beta times the measured rate on a throttle', async () => {
+    it('on the first throttle, slows to beta times what got through over the last second', async () => {
       const { limiter, clock } = limiterOn();
-      // 50 requests within the same second, then the 51st is throttled.
+      // 50 requests within the same second, then the 51st is throttled: 50 got through, and the 51st found the bucket empty.
       for (let i = 0; i < 50; i++) {
         const ticket = await limiter.acquire();
         clock.t += 10;
@@ -106,43 +107,132 @@ describe(AdaptiveRateLimiter.name, () => {
       expect(limiter.rate).toBeCloseTo(0.7 * 51, 6);
     });
 
+    it('on the first throttle, goes by what got through when others drained the bucket, but at least half of what it sent', async () => {
+      // A fleet booting together: 10 sent at once, 7 got through (the rest of the bucket went elsewhere).
+      const { limiter } = limiterOn();
+      const tickets = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire()));
+      for (const ticket of tickets.slice(0, 7)) limiter.onSuccess(ticket);
+      limiter.onThrottle(tickets[7] as number);
+      expect(limiter.rate).toBeCloseTo(0.7 * (7 + 1), 6);
+      // Nothing got through at all: half of what was sent.
+      const { limiter: unlucky } = limiterOn();
+      const mine = await Promise.all(Array.from({ length: 10 }, () => unlucky.acquire()));
+      unlucky.onThrottle(mine[0] as number);
+      expect(unlucky.rate).toBeCloseTo(0.7 * 5, 6);
+      // A lone request throttled: as if it had got through, not half a request.
+      const { limiter: lone } = limiterOn();
+      lone.onThrottle(await lone.acquire());
+      expect(lone.rate).toBeCloseTo(0.7, 6);
+    });
+
     it('reacts once to the throttles of requests sent before its last cut', async () => {
       const { limiter } = limiterOn();
       const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
       for (const ticket of tickets.slice(0, 4)) limiter.onThrottle(ticket);
-      expect(limiter.rate).toBeCloseTo(0.7 * 40, 6);
+      // None got through: half of the 40 sent, times beta.
+      expect(limiter.rate).toBeCloseTo(0.7 * 20, 6);
     });
 
-    it('recovers gradually along the CUBIC curve: back to the old rate after its time window, then above', async () => {
+    it('after the first cut, doubles the rate every 0.25 s until a second throttle', async () => {
+      const { limiter, clock } = limiterOn();
+      const tickets = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire()));
+      limiter.onThrottle(tickets[0] as number);
+      expect(limiter.rate).toBeCloseTo(3.5, 6);
+      clock.t += 500;
+      const ticket = await limiter.acquire();
+      limiter.onSuccess(ticket);
+      expect(limiter.rate).toBeCloseTo(3.5 * 4, 1);
+    });
+
+    it('recovers gradually along the CUBIC curve after a second cut: back to the old rate after its time window, then above', async () => {
       const { limiter, clock } = limiterOn();
       const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
-      limiter.onThrottle(tickets[39] as number);
+      for (const ticket of tickets.slice(0, 40)) limiter.onSuccess(ticket);
+      limiter.onThrottle(tickets[39] as number); // first cut: 0.7 * 40 = 28
+      const second = await limiter.acquire();
+      limiter.onThrottle(second); // second cut: 0.7 * min(41 sent, 28) = 19.6
       const cut = limiter.rate;
-      expect(cut).toBeCloseTo(28, 6);
-      const window = Math.cbrt((40 * 0.3) / 0.4); // ~3.1 s
+      expect(cut).toBeCloseTo(0.7 * 28, 6);
+      const from = clock.t;
+      const window = Math.cbrt((28 * 0.3) / 0.4); // ~2.8 s
       const rates: number[] = [];
       for (const at of [0.5, 1.5, window, window + 2]) {
-        clock.t = at * 1000;
+        clock.t = from + at * 1000;
         const ticket = await limiter.acquire();
         limiter.onSuccess(ticket);
         rates.push(limiter.rate);
       }
       expect(rates[0]).toBeGreaterThan(cut);
       expect(rates[1]).toBeGreaterThan(rates[0] as number);
-      expect(rates[1]).toBeLessThan(40);
-      expect(rates[2]).toBeCloseTo(40, 0);
-      expect(rates[3]).toBeGreaterThan(40);
+      expect(rates[1]).toBeLessThan(28);
+      expect(rates[2]).toBeCloseTo(28, 0);
+      expect(rates[3]).toBeGreaterThan(28);
     });
 
-    it('paces a steady stream below a throttling service: the send rate drops after the throttle', async () => {
+    it('paces a steady stream below a throttling service: the send rate drops after the throttles', async () => {
       const { limiter, clock } = limiterOn();
-      // 41 requests at once; the "service" throttles the 41st.
-      const times = await sendSequentially(limiter, clock, 120, (i) => (i === 40 ? 'throttle' : 'ok'));
+      // 41 requests at once; the "service" throttles the 41st and, before the rate is back, the 46th.
+      const times = await sendSequentially(limiter, clock, 120, (i) => (i === 40 || i === 45 ? 'throttle' : 'ok'));
       expect(times[40]).toBe(0);
-      const afterCut = times.slice(41);
+      const afterCut = times.slice(46);
       const spacing = ((afterCut.at(-1) as number) - (afterCut[0] as number)) / (afterCut.length - 1);
       expect(spacing).toBeGreaterThan(1000 / 41);
       expect(spacing).toBeLessThan(1000 / 20);
+    });
+
+    it('lets a caller queued at a slow rate go at the rate when its turn comes, not the one when it queued', async () => {
+      const clock = { t: 0 };
+      const sleeps: { ms: number; wake: () => void }[] = [];
+      const limiter = new AdaptiveRateLimiter({
+        now: () => clock.t,
+        random: () => 0.5,
+        sleep: (ms) => new Promise<void>((wake) => sleeps.push({ ms, wake })),
+      });
+      const [a, b] = await Promise.all([limiter.acquire(), limiter.acquire()]);
+      limiter.onSuccess(a);
+      limiter.onThrottle(b); // 0.7 * (1 through + the throttled one) = 1.4 req/s: 714 ms apart
+      const first = limiter.acquire();
+      const second = limiter.acquire();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sleeps.map((s) => Math.round(s.ms))).toEqual([714]);
+      clock.t += (sleeps[0] as { ms: number }).ms;
+      (sleeps[0] as { wake: () => void }).wake();
+      limiter.onSuccess(await first); // the ramp: 1.4 * 2 ** (0.714 / 0.25), about 10 req/s
+      await new Promise((resolve) => setImmediate(resolve));
+      // Reserved at the old rate it would wait 714 ms more; at the rate now, about 100 ms.
+      expect(sleeps[1]?.ms).toBeLessThan(150);
+      clock.t += (sleeps[1] as { ms: number }).ms;
+      (sleeps[1] as { wake: () => void }).wake();
+      await second;
+    });
+
+    it('jitters the adapted spacing by up to 25% either way, never the rateLimit ceiling', async () => {
+      for (const [random, factor] of [
+        [0, 0.75],
+        [0.5, 1],
+        [0.999_999, 1.25],
+      ] as const) {
+        const { limiter, clock } = limiterOn({ random: () => random });
+        const tickets = await Promise.all(Array.from({ length: 20 }, () => limiter.acquire()));
+        limiter.onThrottle(tickets[0] as number); // 0.7 * 10 = 7 req/s
+        const times: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          await limiter.acquire(); // no answers: the rate stays put
+          times.push(clock.t);
+        }
+        const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+        for (const gap of gaps) expect(gap).toBeCloseTo((1000 / 7) * factor, 2);
+      }
+      // Recovered up to a rateLimit of 5: exactly 200 ms apart.
+      const { limiter, clock } = limiterOn({ rateLimit: 5, random: () => 0 });
+      limiter.onThrottle(await limiter.acquire());
+      clock.t += 60_000;
+      limiter.onSuccess(await limiter.acquire());
+      expect(limiter.rate).toBe(5);
+      const before = clock.t;
+      await limiter.acquire();
+      await limiter.acquire();
+      expect(clock.t - before).toBeCloseTo(400, 6);
     });
 
     it('never goes above the rateLimit ceiling, even while recovering', async () => {
