@@ -7,6 +7,7 @@ import { runSecretsManagerOperation } from './runSecretsManagerOperation.js';
 import type { SecretsManagerDispatchOptions } from './runSecretsManagerOperation.js';
 import { SecretsManagerApiError } from './SecretsManagerApiError.js';
 import type { SecretsManagerStore } from './SecretsManagerStore.js';
+import { parseJsonObject } from '../kit/parseJsonObject.js';
 
 /** One request as the Secrets Manager server saw it. Never holds a secret value. */
 export interface SecretsManagerRequestRecord extends LoopbackRequest {
@@ -36,7 +37,7 @@ export function secretsManagerProtocol(
     describe(incoming) {
       const target = incoming.headers['x-amz-target'];
       const op = typeof target === 'string' && target.startsWith(SECRETS_MANAGER_TARGET_PREFIX) ? target.slice(SECRETS_MANAGER_TARGET_PREFIX.length) : '';
-      const input = parseObject(incoming.body);
+      const input = parseJsonObject(incoming.body);
       return { op, secretIds: Object.freeze(secretIdsOf(input)), input: input === undefined ? undefined : Object.freeze(withoutValues(input)) };
     },
     answer(incoming, record) {
@@ -46,7 +47,7 @@ export function secretsManagerProtocol(
           throw new SecretsManagerApiError('MissingAuthenticationTokenException', 400, 'Missing Authentication Token');
         }
         if (record.op === '') throw new SecretsManagerApiError('UnknownOperationException', 400, 'Missing or unknown X-Amz-Target');
-        const input = parseObject(incoming.body);
+        const input = parseJsonObject(incoming.body);
         if (input === undefined) throw new SecretsManagerApiError('SerializationException', 400, 'Request body is not a JSON object');
         return reply(200, JSON.stringify(runSecretsManagerOperation(store, record.op, input, options)));
       } catch (error) {
@@ -89,15 +90,6 @@ function reply(status: number, body: string): LoopbackResponse {
     headers: { 'Content-Type': SECRETS_MANAGER_CONTENT_TYPE, 'x-amzn-RequestId': randomUUID(), Date: new Date().toUTCString() },
     body,
   };
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function secretIdsOf(input: Record<string, unknown> | undefined): string[] {

@@ -7,6 +7,7 @@ import { runSsmOperation } from './runSsmOperation.js';
 import { SsmApiError } from './SsmApiError.js';
 import { SsmParameterStore } from './SsmParameterStore.js';
 import type { SsmParameterType } from './SsmParameterStore.js';
+import { parseJsonObject } from '../kit/parseJsonObject.js';
 
 /** The fault kinds the loopback SSM server understands (the kit's common ones). */
 export const SSM_FAULT_KINDS = COMMON_FAULT_KINDS;
@@ -141,7 +142,7 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
       name: 'startSsmServer',
       kinds: SSM_FAULT_KINDS,
       describe: (incoming) => {
-        const input = parseObject(incoming.body);
+        const input = parseJsonObject(incoming.body);
         return {
           op: operationOf(incoming),
           names: Object.freeze(namesOf(input)),
@@ -179,7 +180,7 @@ function answer(store: SsmParameterStore, incoming: LoopbackIncoming): LoopbackR
     }
     const op = operationOf(incoming);
     if (op === '') throw new SsmApiError('UnknownOperationException', 400, 'Missing or unknown X-Amz-Target');
-    const input = parseObject(incoming.body);
+    const input = parseJsonObject(incoming.body);
     if (input === undefined) throw new SsmApiError('SerializationException', 400, 'Request body is not a JSON object');
     return response(200, JSON.stringify(runSsmOperation(store, op, input)));
   } catch (error) {
@@ -224,15 +225,6 @@ function response(status: number, body: string, headers: Record<string, string> 
 function operationOf(incoming: LoopbackIncoming): string {
   const target = incoming.headers['x-amz-target'];
   return typeof target === 'string' && target.startsWith(SSM_TARGET_PREFIX) ? target.slice(SSM_TARGET_PREFIX.length) : '';
-}
-
-function parseObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function namesOf(input: Record<string, unknown> | undefined): string[] {
