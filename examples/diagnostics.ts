@@ -6,8 +6,8 @@
 // Run: npm run build && npm run build:examples && node build/examples/diagnostics.js
 import 'reflect-metadata';
 import diagnostics_channel from 'node:diagnostics_channel';
-import { bindSecrets, DiagnosticsChannel, prefetch, Secret, SecretModel, TransientError, type ChangeMessage, type FetchTraceContext, type StaleMessage } from 'vaultly';
-import { ManualClock, MockBackend } from 'vaultly/testing';
+import { DiagnosticsChannel, type ChangeMessage, type FetchTraceContext, type StaleMessage } from 'vaultly';
+import { runOutage } from './outage.js';
 
 /** Start times of the calls in flight, by context object. */
 const started = new WeakMap<object, number>();
@@ -46,36 +46,9 @@ export function logDiagnostics(log: (line: string) => void = console.log): () =>
   };
 }
 
-@SecretModel({ staleOnError: true })
-class ServiceConfig {
-  @Secret('/prod/db/password', 300) dbPassword!: string;
-  @Secret('/prod/api/key', 300) apiKey!: string;
-  @Secret('/prod/db/password', { ttl: 300, version: 1 }) previousDbPassword!: string;
-}
-
-/** A backend that fails while `down` is set, as during an outage. */
-class FlakyBackend extends MockBackend {
-  down = false;
-  override get(path: string, options?: { version?: number | string; signal?: AbortSignal }): Promise<string> {
-    return this.down ? Promise.reject(new TransientError(`HTTP 503 reading ${path}`, { path })) : super.get(path, options);
-  }
-}
-
 async function main(): Promise<void> {
   const stop = logDiagnostics();
-  const backend = new FlakyBackend(
-    { '/prod/db/password': 'example-db-password', '/prod/api/key': 'example-api-key' },
-    { versions: { '/prod/db/password': { 1: 'example-old-db-password' } } },
-  );
-  const clock = new ManualClock();
-  const config = await bindSecrets(new ServiceConfig(), { backend, clock });
-  await prefetch(config); // one getBatch, one versioned get
-
-  backend.down = true;
-  clock.advance(300_000); // every secret expired
-  void [config.dbPassword, config.apiKey]; // stale values; one coalesced background refresh
-  await new Promise((resolve) => setImmediate(resolve));
-  void config.dbPassword; // the refresh failed: served stale, published on vaultly:stale
+  await runOutage(); // boot, then an outage: fetches, a failed background refresh, a stale serve
   stop();
 }
 

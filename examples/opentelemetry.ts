@@ -10,8 +10,8 @@ import diagnostics_channel from 'node:diagnostics_channel';
 import { metrics, SpanStatusCode, trace, type Attributes, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { bindSecrets, DiagnosticsChannel, prefetch, refresh, Secret, SecretModel, TransientError, type ChangeMessage, type FetchTraceContext, type StaleMessage } from 'vaultly';
-import { ManualClock, MockBackend } from 'vaultly/testing';
+import { DiagnosticsChannel, refresh, type ChangeMessage, type FetchTraceContext, type StaleMessage } from 'vaultly';
+import { runOutage } from './outage.js';
 
 /** The name of an error for an `error.type` attribute: never its message, which is free text. */
 const errorType = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
@@ -78,21 +78,6 @@ export function subscribeOpenTelemetry(tracer: Tracer = trace.getTracer('vaultly
   };
 }
 
-@SecretModel({ staleOnError: true })
-class ServiceConfig {
-  @Secret('/prod/db/password', 300) dbPassword!: string;
-  @Secret('/prod/api/key', 300) apiKey!: string;
-  @Secret('/prod/db/password', { ttl: 300, version: 1 }) previousDbPassword!: string;
-}
-
-/** A backend that fails while `down` is set, as during an outage. */
-class FlakyBackend extends MockBackend {
-  down = false;
-  override get(path: string, options?: { version?: number | string; signal?: AbortSignal }): Promise<string> {
-    return this.down ? Promise.reject(new TransientError(`HTTP 503 reading ${path}`, { path })) : super.get(path, options);
-  }
-}
-
 const format = (attributes: Attributes): string =>
   Object.keys(attributes)
     .sort()
@@ -108,19 +93,7 @@ async function main(): Promise<void> {
   const meterProvider = new MeterProvider({ readers: [reader] });
   const stop = subscribeOpenTelemetry(tracerProvider.getTracer('vaultly-example'), meterProvider.getMeter('vaultly-example'));
 
-  const backend = new FlakyBackend(
-    { '/prod/db/password': 'example-db-password', '/prod/api/key': 'example-api-key' },
-    { versions: { '/prod/db/password': { 1: 'example-old-db-password' } } },
-  );
-  const clock = new ManualClock();
-  const config = await bindSecrets(new ServiceConfig(), { backend, clock });
-  await prefetch(config); // one getBatch, one versioned get
-
-  backend.down = true;
-  clock.advance(300_000); // every secret expired
-  void [config.dbPassword, config.apiKey]; // stale values; one coalesced background refresh
-  await new Promise((resolve) => setImmediate(resolve));
-  void config.dbPassword; // the refresh failed: served stale, published on vaultly:stale
+  const { backend, config } = await runOutage();
 
   backend.down = false;
   backend.set('/prod/api/key', 'example-rotated-api-key');
