@@ -1,4 +1,6 @@
+import type { Binding } from '../model/Binding.js';
 import { fieldOf } from '../model/fieldOf.js';
+import type { ModelState } from '../model/ModelState.js';
 
 /** Options of {@link withSecret}. */
 export interface WithSecretOptions {
@@ -46,11 +48,31 @@ export async function withSecret<T extends object, K extends keyof T & string, R
   try {
     return await fn(first.value as T[K]);
   } catch (error) {
-    if (!accepts(refreshOn, error)) throw error;
-    if (!(await runtime.refreshAfterFailure(binding, first.digest, signal))) throw error;
+    // A model disposed while fn ran has nothing to refresh: fn's own error says what went wrong.
+    if (!accepts(refreshOn, error) || runtime.disposed) throw error;
+    if (!(await refreshedAfter(runtime, binding, first.digest, signal))) throw error;
     signal?.throwIfAborted();
     const second = await runtime.readWithDigest(binding, signal);
     return await fn(second.value as T[K]);
+  }
+}
+
+/**
+ * Whether the refresh after `fn` failed changed the value. A model disposed while the refresh
+ * ran counts as "unchanged" (the caller gets `fn`'s error, not a "disposed" one); an abort of
+ * `signal` still rejects with the abort reason.
+ */
+async function refreshedAfter(
+  runtime: ModelState['runtime'],
+  binding: Binding,
+  digest: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  try {
+    return await runtime.refreshAfterFailure(binding, digest, signal);
+  } catch (error) {
+    if (runtime.disposed && signal?.aborted !== true) return false;
+    throw error;
   }
 }
 

@@ -118,6 +118,35 @@ describe('Function: invalidate', () => {
     await before;
   });
 
+  it("rethrows the callback's own error when the model is disposed while the callback runs", async () => {
+    const { backend, config } = await setup();
+    await prefetch(config);
+    backend.resetCalls();
+    const failure = new WrongPassword('nope');
+    const error = await rejection(
+      withSecret(config, 'password', async () => {
+        await dispose(config);
+        throw failure;
+      }),
+    );
+    expect(error).toBe(failure);
+    expect(backend.calls).toEqual([]);
+  });
+
+  it("rethrows the callback's own error when the model is disposed while its refresh runs", async () => {
+    const backend = new ControlledBackend({ '/db/password': first, '/db/user': 'app', '/db/otp': '1', '/db/pool': '5' });
+    const config = await bindSecrets(new DbConfig(), { backend, clock: new ManualClock() });
+    await prefetch(config);
+    backend.hold = true;
+    const failure = new WrongPassword('nope');
+    const pending = rejection(withSecret(config, 'password', () => Promise.reject(failure)));
+    await flush();
+    await dispose(config);
+    backend.hold = false;
+    backend.release();
+    expect(await pending).toBe(failure);
+  });
+
   it('throws ConfigError for a name that is not a secret field', async () => {
     const { config } = await setup();
     const error = thrown<ConfigError>(() => invalidate(config, 'pool' as 'user'));
