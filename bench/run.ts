@@ -9,6 +9,7 @@ import { coldConcurrency } from './measures/coldConcurrency.js';
 import { fleetBoot } from './measures/fleetBoot.js';
 import { fleetRefresh } from './measures/fleetRefresh.js';
 import { heapPerEntry } from './measures/heapPerEntry.js';
+import { importCost } from './measures/importCost.js';
 import { importTime } from './measures/importTime.js';
 import { throttledBoot } from './measures/throttledBoot.js';
 import { warmGetSecret } from './measures/warmGetSecret.js';
@@ -27,6 +28,7 @@ const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Meas
   ['cold concurrency', coldConcurrency],
   ['boot', boot],
   ['import time', importTime],
+  ['import cost', importCost],
   // Last: their servers, request logs and worker processes would disturb the heap measure.
   ['throttled boot', throttledBoot],
   ['fleet boot', fleetBoot],

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { BenchConfig } from '../BenchConfig.js';
 import { summarize } from '../harness/summarize.js';
+import { runNode, timeImports } from '../harness/timeImports.js';
 import { measure, type Measure } from '../Measure.js';
 
 /** A module hook, run in Node's loader thread, that appends every URL it resolves to a file. */
@@ -35,11 +35,11 @@ export async function importTime(bench: BenchConfig): Promise<Measure> {
   const ssmMs: number[] = [];
   for (let i = 0; i < bench.importSamples; i++) {
     if (i % 2 === 0) {
-      rootMs.push(await timeImport(root));
-      ssmMs.push(await timeImport(ssm));
+      rootMs.push(await timeImports([], [root]));
+      ssmMs.push(await timeImports([], [ssm]));
     } else {
-      ssmMs.push(await timeImport(ssm));
-      rootMs.push(await timeImport(root));
+      ssmMs.push(await timeImports([], [ssm]));
+      rootMs.push(await timeImports([], [root]));
     }
   }
   const rootModules = await modulesLoadedBy(root);
@@ -69,15 +69,6 @@ export async function importTime(bench: BenchConfig): Promise<Measure> {
       awsSsmModulesByPackage: countByPackage(ssmModules),
     },
   });
-}
-
-/** Milliseconds the child spends in `await import(url)`. */
-async function timeImport(url: string): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(String(performance.now() - t));`;
-  const out = await runNode(['--input-type=module', '-e', script]);
-  const ms = Number(out);
-  if (!Number.isFinite(ms)) throw new Error(`import time: the child printed ${JSON.stringify(out)}`);
-  return ms;
 }
 
 /**
@@ -114,16 +105,4 @@ function countByPackage(urls: readonly string[]): Record<string, number> {
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]));
-}
-
-function runNode(args: readonly string[]): Promise<string> {
-  // The parent's NODE_OPTIONS (jest's --experimental-vm-modules, say) would change what is timed.
-  const env = { ...process.env };
-  delete env['NODE_OPTIONS'];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env, timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error === null) resolve(stdout.trim());
-      else reject(new Error(`child node failed: ${stderr}`, { cause: error }));
-    });
-  });
 }

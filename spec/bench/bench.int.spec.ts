@@ -34,6 +34,7 @@ const IDS = [
   'boot-wall',
   'boot-wall-equal-concurrency',
   'import-time',
+  'import-cost',
   'throttled-boot',
   'throttled-boot-requests',
   'fleet-boot',
@@ -238,6 +239,18 @@ describe('npm run bench', () => {
       expect(m.detail['rootAwsSdkModules']).toBe(0);
       expect(m.detail['awsSsmAwsSdkModules']).toBeGreaterThan(0);
       expect(m.met).toBe(true);
+    });
+  });
+
+  describe('import cost', () => {
+    it('times both sides on top of the same peers, and a bare process apart', () => {
+      const m = byId(results, 'import-cost');
+      expect(m.ours).toBeGreaterThan(0);
+      expect(m.baseline).toBeGreaterThan(0);
+      const bare = m.detail['bare'] as { ours: { median: number }; powertools: { median: number } };
+      // In a bare process vaultly also imports inversify, which the inversify app had loaded.
+      expect(bare.ours.median).toBeGreaterThan(m.ours);
+      expect(m.spread?.baseline).toEqual(SUMMARY);
     });
   });
 
