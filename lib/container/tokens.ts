@@ -3,7 +3,6 @@ import type { Backend } from '../backends/Backend.js';
 import type { RetryOptions } from '../backends/RetryingBackend.js';
 import type { SecretCache } from '../cache/SecretCache.js';
 import type { Logger } from '../logging/Logger.js';
-import type { Wiring } from '../model/bindModel.js';
 
 /**
  * Service identifiers bound by {@link vaultlyModule}. They are `Symbol.for` keys, so two copies
@@ -24,6 +23,3 @@ export const VAULTLY = Object.freeze({
   /** Where vaultly logs. */
   Logger: Symbol.for('vaultly.Logger') as ServiceIdentifier<Logger>,
 });
-
-/** Internal: what a `@SecretModel` is injected with (backend with retries, cache, logger). */
-export const WIRING = Symbol.for('vaultly.Wiring') as ServiceIdentifier<Wiring>;

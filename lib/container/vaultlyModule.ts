@@ -6,7 +6,9 @@ import { pickCacheOptions } from '../cache/pickCacheOptions.js';
 import { SecretCache } from '../cache/SecretCache.js';
 import { silentLogger, type Logger } from '../logging/Logger.js';
 import type { Wiring } from '../model/bindModel.js';
-import { VAULTLY, WIRING } from './tokens.js';
+import { ModelBoot } from '../model/ModelBoot.js';
+import { BOOT, WIRING } from '../model/modelTokens.js';
+import { VAULTLY } from './tokens.js';
 
 /** Options of {@link vaultlyModule}. */
 export interface VaultlyModuleOptions {
@@ -70,5 +72,9 @@ export function vaultlyModule(options: VaultlyModuleOptions): ContainerModule {
       }),
       [VAULTLY.Backend, { optional: true, serviceIdentifier: VAULTLY.RetryOptions }, VAULTLY.Cache, VAULTLY.Logger],
     );
+    // One boot per model: in singleton scope inversify would await (start) it before any model has it.
+    bind(BOOT)
+      .toResolvedValue((wiring: Wiring) => new ModelBoot(wiring), [WIRING])
+      .inTransientScope();
   });
 }

@@ -1,22 +1,24 @@
 import { inject, injectable, optional, postConstruct, preDestroy } from 'inversify';
 import { isRefreshJitter, REFRESH_JITTER_RULE } from '../cache/isRefreshJitter.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
-import { WIRING } from '../container/tokens.js';
 import { ConfigError } from '../errors.js';
-import { bindModel, type Wiring } from './bindModel.js';
+import type { Wiring } from './bindModel.js';
 import { installMasking } from './masking.js';
-import { getModelOptions, setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
+import { setModelOptions, ValidateMode, type SecretModelOptions } from './metadata.js';
+import { bootModel, ModelBoot } from './ModelBoot.js';
+import { BOOT, WIRING } from './modelTokens.js';
 import { stateOf } from './stateOf.js';
 import { InstanceState } from './InstanceState.js';
 import { kDispose, kInit, kWiring } from './symbols.js';
 
 const MODES = new Set<string>(Object.values(ValidateMode));
-const noop = (): void => undefined;
 
 /**
  * Makes a class a secret model: injectable by inversify (a plain `bind(Model).toSelf()` is
  * enough once `vaultlyModule` is loaded), bound to the container's backend and cache after
  * construction, validated per `validate`, and disposed when the container deactivates it.
+ * A `'fetch'` model is asynchronous to inversify: resolve it with `await container.getAsync(Model)`,
+ * which rejects with vaultly's own error when the prefetch fails.
  *
  * @param options.validate - `'none'`, `'paths'` or `'fetch'` (default: `'paths'`)
  * @param options.staleOnError - serve the last value when a refresh fails transiently (default: `false`)
@@ -46,54 +48,39 @@ export function SecretModel(options: SecretModelOptions = {}): ClassDecorator {
 
     const prototype = target.prototype as object;
     installMasking(prototype);
+    Object.defineProperty(prototype, kWiring, { set: receiveWiring, configurable: true });
     Object.defineProperty(prototype, kInit, { value: init, configurable: true });
     Object.defineProperty(prototype, kDispose, { value: disposeHook, configurable: true });
     injectable()(target);
-    inject(WIRING)(prototype, kWiring);
+    // A 'fetch' model is injected with a promise-like boot, so inversify itself refuses a sync
+    // container.get() of it, and getAsync rejects with the boot's own error (see ModelBoot).
+    inject(validate === ValidateMode.Fetch ? BOOT : WIRING)(prototype, kWiring);
     optional()(prototype, kWiring);
     postConstruct()(prototype, kInit, Object.getOwnPropertyDescriptor(prototype, kInit) as PropertyDescriptor);
     preDestroy()(prototype, kDispose, Object.getOwnPropertyDescriptor(prototype, kDispose) as PropertyDescriptor);
   };
 }
 
-/** `@postConstruct`: binds a container-made model; a `'fetch'` model resolves once prefetched. */
+/** Where inversify assigns the injected wiring or boot: a boot learns which model it is for. */
+function receiveWiring(this: object, value: unknown): void {
+  if (value instanceof ModelBoot) value.attach(this);
+  Object.defineProperty(this, kWiring, { value, writable: true, configurable: true });
+}
+
+/**
+ * `@postConstruct`: binds a container-made model, unless its {@link ModelBoot} already did (a
+ * `'fetch'` model, booted before the hooks run). A boot that could not attach left the wiring
+ * here instead: a `'fetch'` model then resolves once prefetched.
+ */
 function init(this: object): Promise<void> | undefined {
   const holder = this as { [kWiring]?: Wiring };
   const wiring = holder[kWiring];
   delete holder[kWiring];
   if (wiring === undefined) {
+    if (InstanceState.isBound(this)) return undefined;
     throw new ConfigError(`${this.constructor.name}: the container has no vaultly bindings; load vaultlyModule({ backend }) into it`);
   }
-  if (getModelOptions(this.constructor)?.validate === ValidateMode.Fetch && calledFromSyncGet()) {
-    throw new ConfigError(
-      `${this.constructor.name} has validate: 'fetch' and is prefetched asynchronously: resolve it with await container.getAsync(${this.constructor.name}), not container.get()`,
-    );
-  }
-  const { runtime, options } = bindModel(this, wiring);
-  if (options.validate !== ValidateMode.Fetch) return undefined;
-  const ready = runtime.prefetch().catch((error: unknown) => {
-    runtime.dispose();
-    throw error;
-  });
-  // A sync container.get() never awaits this promise: keep its failure from going unhandled.
-  ready.catch(noop);
-  return ready;
-}
-
-/**
- * Whether inversify is resolving us for a synchronous `get`/`getAll`. inversify would throw its
- * own "Unexpected asynchronous service" error and leave our prefetch promise unhandled; saying
- * "use getAsync" before starting any work is better on both counts. Reading the stack is the only
- * signal inversify offers; when the frames are unrecognisable (a bundler renamed them) we answer
- * false and fall back to inversify's own error.
- */
-function calledFromSyncGet(): boolean {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 100;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  if (/ServiceResolutionManager\.get(All)?Async \(/.test(stack)) return false;
-  return /ServiceResolutionManager\.get(All)? \(/.test(stack);
+  return bootModel(this, wiring);
 }
 
 /** `@preDestroy`: a deactivated or unbound model stops its background work. */

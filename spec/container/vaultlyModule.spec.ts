@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
-import { Container, inject } from 'inversify';
+import { Container, inject, injectable, postConstruct } from 'inversify';
 import {
   EnvBackend,
   getSecret,
+  MissingContextVariableError,
   MockBackend,
   Nested,
   Secret,
@@ -16,6 +17,8 @@ import {
   vaultlyModule,
   Backend,
 } from '../../lib/index.js';
+import type { Wiring } from '../../lib/model/bindModel.js';
+import { BOOT, WIRING } from '../../lib/model/modelTokens.js';
 import { forceGc } from '../helpers/forceGc.js';
 
 const STAGE = Symbol('stage');
@@ -122,26 +125,111 @@ describe('Function: vaultlyModule', () => {
     expect((await container.getAsync(AppConfig)).apiKey).toBe('original');
   });
 
-  it('getAsync rejects naming every missing secret (inversify wraps it: the cause is ours)', async () => {
+  it('getAsync rejects with the SecretNotFoundError itself, naming every missing secret', async () => {
     const error = await containerWith(new MockBackend({})).getAsync(AppConfig).catch((e: unknown) => e);
-    const cause = (error as Error).cause;
-    expect(cause).toBeInstanceOf(SecretNotFoundError);
-    expect((cause as SecretNotFoundError).paths).toEqual(['/services/key', '/prod/db/password']);
-    expect((error as Error).message).toContain('see the cause');
+    // What a user sees first is vaultly's message, not inversify's "Unexpected error found when calling ...".
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(SecretNotFoundError.is(error)).toBe(true);
+    expect((error as Error).message).toBe('2 secrets not found: /services/key, /prod/db/password');
+    expect((error as SecretNotFoundError).paths).toEqual(['/services/key', '/prod/db/password']);
   });
 
-  it('a sync get of a fetch model fails saying to use getAsync, without fetching', async () => {
-    const backend = new MockBackend({});
-    const container = containerWith(backend);
-    let error: unknown;
-    try {
-      container.get(AppConfig);
-    } catch (e) {
-      error = e;
+  it('a service that injects a fetch model gets the same rejection from its own getAsync', async () => {
+    @injectable()
+    class Service {
+      constructor(@inject(AppConfig) readonly config: AppConfig) {}
     }
-    expect(String((error as Error).cause)).toMatch(/await container\.getAsync\(AppConfig\), not container\.get\(\)/);
-    expect(backend.calls).toHaveLength(0);
+    const container = containerWith(new MockBackend({ '/services/key': 'k' }));
+    container.bind(Service).toSelf();
+    const error = await container.getAsync(Service).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect((error as SecretNotFoundError).paths).toEqual(['/prod/db/password']);
+  });
+
+  it('getAsync rejects with the ConfigError of a bad template itself', async () => {
+    @SecretModel({ validate: 'fetch' })
+    class Typo {
+      stage = 'prod';
+      @Secret('/{stge}/key') key!: string;
+    }
+    const container = containerWith(new MockBackend(VALUES));
+    container.bind(Typo).toSelf();
+    const error = await container.getAsync(Typo).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingContextVariableError);
+    expect((error as Error).message).toMatch(/^Typo\.key: .*stge/);
+  });
+
+  it('a failed boot leaves nothing behind: the model is disposed and its partition dropped', async () => {
+    const container = containerWith(new MockBackend({ '/services/key': 'k' }));
+    await expect(container.getAsync(AppConfig)).rejects.toThrow(SecretNotFoundError);
     expect(container.get(VAULTLY.Cache).partitions).toBe(0);
+  });
+
+  it("a user's own @postConstruct of a fetch model runs once the model is prefetched", async () => {
+    const seen: string[] = [];
+    @SecretModel({ validate: 'fetch' })
+    class WithHook {
+      @Secret('/services/key') apiKey!: string;
+      @postConstruct()
+      ready(): void {
+        seen.push(this.apiKey);
+      }
+    }
+    const container = containerWith(new MockBackend(VALUES));
+    container.bind(WithHook).toSelf();
+    await container.getAsync(WithHook);
+    expect(seen).toEqual(['k']);
+  });
+
+  it('a boot inversify awaits before the model has it still prefetches, through the @postConstruct hook', async () => {
+    // As if inversify awaited an injected promise before assigning it: the boot never learns its model.
+    const container = containerWith(new MockBackend(VALUES));
+    container.rebind(BOOT).toResolvedValue((wiring: Wiring) => Promise.resolve(wiring) as never, [WIRING]);
+    const config = await container.getAsync(AppConfig);
+    expect(config.apiKey).toBe('k');
+    const failing = containerWith(new MockBackend({}));
+    failing.rebind(BOOT).toResolvedValue((wiring: Wiring) => Promise.resolve(wiring) as never, [WIRING]);
+    const error = await failing.getAsync(AppConfig).catch((e: unknown) => e);
+    // Then inversify wraps the hook's error; vaultly's is its cause, and the hook's name says so.
+    expect((error as Error).message).toContain('see the cause');
+    expect(SecretNotFoundError.is((error as Error).cause)).toBe(true);
+  });
+
+  it("gives every fetch model a boot of its own, even in a container whose default scope is 'Singleton'", async () => {
+    @SecretModel({ validate: 'fetch' })
+    class Other {
+      @Secret('/services/other') key!: string;
+    }
+    const container = new Container({ defaultScope: 'Singleton' });
+    container.load(vaultlyModule({ backend: new MockBackend(VALUES) }));
+    container.bind(STAGE).toConstantValue('prod');
+    container.bind(AppConfig).toSelf();
+    container.bind(Other).toSelf();
+    expect((await container.getAsync(AppConfig)).apiKey).toBe('k');
+    // A shared boot would be started before either model had it, and errors would come wrapped.
+    await expect(container.getAsync(Other)).rejects.toThrow(new SecretNotFoundError('Secret not found: /services/other'));
+  });
+
+  it('a sync get of a fetch model is refused by inversify, naming the class; getAsync then resolves it', async () => {
+    const backend = new MockBackend(VALUES);
+    const container = containerWith(backend);
+    expect(() => container.get(AppConfig)).toThrow('Unexpected asynchronous service when resolving service "AppConfig"');
+    // inversify runs the whole resolution before it refuses: the singleton's boot is cached and shared.
+    const config = await container.getAsync(AppConfig);
+    expect(config.apiKey).toBe('k');
+    expect(await container.getAsync(AppConfig)).toBe(config);
+    expect(backend.calls).toHaveLength(2);
+  });
+
+  it('sync get stays synchronous for none and paths models', () => {
+    @SecretModel({ validate: 'none' })
+    class Unchecked {
+      @Secret('/services/key') apiKey!: string;
+    }
+    const container = containerWith(new MockBackend(VALUES));
+    container.bind(Unchecked).toSelf();
+    expect(container.get(Unchecked)).toBeInstanceOf(Unchecked);
+    expect(container.get(LazyConfig)).toBeInstanceOf(LazyConfig);
   });
 
   it('unbinding a model disposes it', async () => {
