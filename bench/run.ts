@@ -8,10 +8,12 @@ import { boot } from './measures/boot.js';
 import { coldConcurrency } from './measures/coldConcurrency.js';
 import { fleetBoot } from './measures/fleetBoot.js';
 import { fleetRefresh } from './measures/fleetRefresh.js';
+import { heapManyModels } from './measures/heapManyModels.js';
 import { heapPerEntry } from './measures/heapPerEntry.js';
 import { importCost } from './measures/importCost.js';
 import { importTime } from './measures/importTime.js';
 import { throttledBoot } from './measures/throttledBoot.js';
+import { transientCold } from './measures/transientCold.js';
 import { warmGetSecret } from './measures/warmGetSecret.js';
 import { warmRead } from './measures/warmRead.js';
 import { warmReadScaling } from './measures/warmReadScaling.js';
@@ -25,7 +27,9 @@ const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Meas
   // Before anything opens a socket: memory the network measures release late (closing sockets,
   // dropped clients) would count against the heap measure's window, even below zero.
   ['heap per entry', heapPerEntry],
+  ['heap 10k models', heapManyModels],
   ['cold concurrency', coldConcurrency],
+  ['transient cold', transientCold],
   ['boot', boot],
   ['import time', importTime],
   ['import cost', importCost],

@@ -2,6 +2,9 @@ import { DEFAULT_REFRESH_JITTER } from '../constants.js';
 import { CachePartition } from './CachePartition.js';
 import { systemClock, type Clock } from './Clock.js';
 import { isRefreshJitter, REFRESH_JITTER_RULE } from './isRefreshJitter.js';
+import { SharedFetches } from './SharedFetches.js';
+
+const noop = (): void => undefined;
 
 /** Options of a {@link SecretCache}. */
 export interface SecretCacheOptions {
@@ -25,7 +28,9 @@ export interface PartitionOptions {
 
 /**
  * The secret cache: one per container (or per `bindSecrets` call), partitioned per root model so
- * that `refreshAll(prod)` leaves `dev` untouched.
+ * that `refreshAll(prod)` leaves `dev` untouched. Fetches in flight are shared across its roots,
+ * per backend (see {@link SharedFetches}): the scope a model is resolved in does not change how
+ * many calls reach the backend.
  *
  * @example
  * ```ts
@@ -45,6 +50,8 @@ export class SecretCache {
   readonly #partitions = new Set<WeakRef<CachePartition>>();
   /** Set size after the last sweep of collected partitions: sweeping when it doubles is O(1) amortised. */
   #swept = 0;
+  /** The fetches in flight, per backend: weakly keyed, a dropped backend takes its table along. */
+  #fetches: WeakMap<object, SharedFetches> | undefined = undefined;
 
   constructor(options: SecretCacheOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -69,11 +76,26 @@ export class SecretCache {
   partition(options: PartitionOptions = {}): CachePartition {
     const refreshJitter = options.refreshJitter ?? this.#refreshJitter;
     if (!isRefreshJitter(refreshJitter)) throw new TypeError(`SecretCache.partition: options.refreshJitter ${REFRESH_JITTER_RULE}`);
-    const partition = new CachePartition(this.#clock, () => this.#partitions.delete(ref), { refreshJitter, random: this.#random });
-    const ref = new WeakRef(partition);
+    // No dispose callback per partition (a closure and its context for each of thousands of
+    // models): disposed partitions are swept like collected ones.
+    const partition = new CachePartition(this.#clock, noop, { refreshJitter, random: this.#random });
     if (this.#partitions.size >= 2 * this.#swept + 16) this.#sweep();
-    this.#partitions.add(ref);
+    this.#partitions.add(new WeakRef(partition));
     return partition;
+  }
+
+  /**
+   * The table of fetches in flight on `backend`, shared by every root model bound to this cache
+   * and that backend: concurrent loads of one key from different roots make one backend call.
+   */
+  fetchesFor(backend: object): SharedFetches {
+    const tables = (this.#fetches ??= new WeakMap());
+    let fetches = tables.get(backend);
+    if (fetches === undefined) {
+      fetches = new SharedFetches();
+      tables.set(backend, fetches);
+    }
+    return fetches;
   }
 
   /** Number of live partitions. */
@@ -82,9 +104,9 @@ export class SecretCache {
     return this.#partitions.size;
   }
 
-  /** Forgets partitions that were garbage-collected (their models were dropped undisposed). */
+  /** Forgets partitions that were disposed, or garbage-collected (their models were dropped undisposed). */
   #sweep(): void {
-    for (const ref of this.#partitions) if (ref.deref() === undefined) this.#partitions.delete(ref);
+    for (const ref of this.#partitions) if (ref.deref()?.disposed !== false) this.#partitions.delete(ref);
     this.#swept = this.#partitions.size;
   }
 

@@ -56,6 +56,16 @@ export function vaultlyModule(options: VaultlyModuleOptions): ContainerModule {
   if (options.retry !== undefined) new RetryingBackend(options.backend, options.retry); // reject bad retry options now, not at first resolution
   const { backend, retry, logger = silentLogger } = options;
   const cacheOptions = pickCacheOptions(options, 'vaultlyModule');
+  // One retry wrapper per backend, logger and options, not one per resolution: the cache shares
+  // fetches in flight per backend instance, so every root must see the same one.
+  const wrappers = new WeakMap<Backend, { retry: RetryOptions; logger: Logger; backend: Backend }>();
+  const wrapped = (inner: Backend, retryOptions: RetryOptions, log: Logger): Backend => {
+    const known = wrappers.get(inner);
+    if (known !== undefined && known.retry === retryOptions && known.logger === log) return known.backend;
+    const backend = new RetryingBackend(inner, { logger: log, ...retryOptions });
+    wrappers.set(inner, { retry: retryOptions, logger: log, backend });
+    return backend;
+  };
   return new ContainerModule(({ bind }) => {
     bind(VAULTLY.Backend).toConstantValue(backend);
     if (retry !== undefined) bind(VAULTLY.RetryOptions).toConstantValue(retry);
@@ -66,7 +76,7 @@ export function vaultlyModule(options: VaultlyModuleOptions): ContainerModule {
       .onDeactivation((cache) => cache.dispose());
     bind(WIRING).toResolvedValue(
       (inner: Backend, retryOptions: RetryOptions | undefined, cache: SecretCache, log: Logger): Wiring => ({
-        backend: retryOptions === undefined ? inner : new RetryingBackend(inner, { logger: log, ...retryOptions }),
+        backend: retryOptions === undefined ? inner : wrapped(inner, retryOptions, log),
         cache,
         logger: log,
       }),

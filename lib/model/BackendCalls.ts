@@ -1,58 +1,80 @@
 import type { Backend } from '../backends/Backend.js';
+import { SharedFetches } from '../cache/SharedFetches.js';
 import { traceFetch } from '../diagnostics/traceFetch.js';
 import { abortReason } from '../internal/abort.js';
-import type { Slot } from './Slot.js';
+import { cacheKey, type Slot } from './Slot.js';
+
+type Trace = { paths: readonly string[]; batch: boolean; version?: number | string };
 
 /**
- * A root model's calls into its backend, each traced on the `vaultly:fetch` channel and each on
- * a signal of its own that {@link BackendCalls.abort} (the model's dispose) aborts. Backends add
- * an abort listener to the signal they get; one long-lived signal shared by every call would
- * collect a listener per concurrent read (and a MaxListenersExceededWarning past ten).
+ * A root model's calls into its backend. Each call waits on a signal of its own that
+ * {@link BackendCalls.abort} (the model's dispose) aborts; the backend call itself is made through
+ * the cache's {@link SharedFetches}, so that roots loading the same key at once share one call
+ * (traced once on the `vaultly:fetch` channel, by the root that started it), which is aborted
+ * only when every root waiting on it has stopped. Backends add an abort listener to the signal
+ * they get; one long-lived signal shared by every call would collect a listener per concurrent
+ * read (and a MaxListenersExceededWarning past ten).
  */
 export class BackendCalls {
   readonly #backend: Backend;
   readonly #model: string;
-  readonly #abort = new AbortController();
-  /** One controller per call in flight. */
-  readonly #calls = new Set<AbortController>();
+  readonly #shared: SharedFetches;
+  /** Why the model was disposed; later calls start aborted with it. */
+  #reason: Error | undefined = undefined;
+  /** One controller per call in flight; made on the first call (most models load once). */
+  #calls: Set<AbortController> | undefined = undefined;
 
   /**
    * @param backend - what the model reads from
    * @param model - the root class name, for the trace
+   * @param shared - the cache's fetches in flight on `backend` (default: a table of its own)
    */
-  constructor(backend: Backend, model: string) {
+  constructor(backend: Backend, model: string, shared: SharedFetches = new SharedFetches()) {
     this.#backend = backend;
     this.#model = model;
+    this.#shared = shared;
   }
 
   /** Whether {@link abort} was called: later calls start aborted. */
   get aborted(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#reason !== undefined;
   }
 
   /** Number of calls in flight. */
   get inFlight(): number {
-    return this.#calls.size;
+    return this.#calls?.size ?? 0;
   }
 
   /** Aborts every call in flight, and every later one, with `reason`. */
   abort(reason: Error): void {
-    this.#abort.abort(reason);
-    for (const controller of this.#calls) controller.abort(reason);
-    this.#calls.clear();
+    this.#reason ??= reason;
+    const calls = this.#calls;
+    if (calls === undefined) return;
+    this.#calls = undefined;
+    for (const controller of calls) controller.abort(reason);
   }
 
-  /** `backend.getBatch` of `paths`. */
-  batch(paths: readonly string[]): Promise<Record<string, string>> {
-    return this.#call({ paths, batch: true }, (signal) => this.#backend.getBatch(paths, { signal }));
-  }
-
-  /** `backend.get` of one slot, with its version if it has one. */
-  get(slot: Slot): Promise<string> {
-    const { path, version } = slot;
-    return this.#call(version === undefined ? { paths: [path], batch: false } : { paths: [path], batch: false, version }, (signal) =>
-      this.#backend.get(path, version === undefined ? { signal } : { version, signal }),
+  /** `backend.getBatch` of `paths`, joining the keys another root is fetching unless `force`. */
+  batch(paths: readonly string[], force = false): Promise<Record<string, string>> {
+    return this.#call((signal) =>
+      this.#shared.batch(paths, signal, force, (rest, shared) => this.#traced({ paths: rest, batch: true }, () => this.#backend.getBatch(rest, { signal: shared }))),
     );
+  }
+
+  /** `backend.get` of one slot, with its version if it has one, joining another root's fetch of it unless `force`. */
+  get(slot: Slot, force = false): Promise<string> {
+    const { path, version } = slot;
+    return this.#call((signal) =>
+      this.#shared.get(cacheKey(path, version), signal, force, (shared) =>
+        this.#traced(version === undefined ? { paths: [path], batch: false } : { paths: [path], batch: false, version }, () =>
+          this.#backend.get(path, version === undefined ? { signal: shared } : { version, signal: shared }),
+        ),
+      ),
+    );
+  }
+
+  #traced<T>(trace: Trace, run: () => Promise<T>): Promise<T> {
+    return traceFetch(() => ({ ...trace, model: this.#model }), run);
   }
 
   /**
@@ -60,21 +82,22 @@ export class BackendCalls {
    * promise like any other failure (no sibling promise is left unhandled), and a synchronous
    * read that starts a background refresh never runs backend code inside the property getter.
    */
-  #call<T>(trace: { paths: readonly string[]; batch: boolean; version?: number | string }, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  #call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // A disposed model reaches the backend no more.
+    if (this.#reason !== undefined) return Promise.reject(this.#reason);
     const controller = new AbortController();
-    if (this.aborted) controller.abort(this.#abort.signal.reason);
-    else this.#calls.add(controller);
+    (this.#calls ??= new Set()).add(controller);
     const signal = controller.signal;
     const promise = new Promise<T>((resolve, reject) => {
       // Settled on abort even when the backend ignores the signal. The listener is on this
       // call's own signal, so it goes away with it.
       signal.addEventListener('abort', () => reject(abortReason(signal)), { once: true });
       Promise.resolve()
-        .then(() => traceFetch(() => ({ ...trace, model: this.#model }), () => run(signal)))
+        .then(() => run(signal))
         .then(resolve, reject);
     });
     const done = (): void => {
-      this.#calls.delete(controller);
+      this.#calls?.delete(controller);
     };
     promise.then(done, done);
     return promise;

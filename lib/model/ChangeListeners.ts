@@ -8,13 +8,16 @@ interface Registration {
   readonly bindings: ReadonlySet<BoundField> | undefined;
 }
 
+const NONE: readonly Registration[] = Object.freeze([]);
+
 /**
  * The `onChange` listeners of one root model. A listener that throws or rejects is logged
  * (names only, never a value) and ignored, so one broken listener cannot stop the others or the
  * refresh that stored the value.
  */
 export class ChangeListeners {
-  #registrations: Registration[] = [];
+  /** Copied on write; starts as one shared empty list (most models never get a listener). */
+  #registrations: readonly Registration[] = NONE;
   readonly #logger: Logger;
 
   constructor(logger: Logger) {
@@ -45,7 +48,7 @@ export class ChangeListeners {
 
   /** Drops every listener (the model was disposed). */
   clear(): void {
-    this.#registrations = [];
+    this.#registrations = NONE;
   }
 
   #failed(event: ChangeEvent, error: unknown): void {

@@ -13,8 +13,20 @@ export class Fetches {
   error: unknown = undefined;
   /** Clock time before which no background refresh starts again after a failure. */
   retryAt = 0;
+  /**
+   * Set by `invalidate`: the next fetch must not join one that another root of the cache started
+   * before (it may carry the value just dropped). Cleared when that fetch starts.
+   */
+  detached = false;
   /** Fetches still in flight, by sequence number. */
   readonly pending = new Map<number, Promise<string>>();
+
+  /** Whether the next fetch may join another root's (and forgets the detachment: it is starting). */
+  takeJoinable(): boolean {
+    const joinable = !this.detached;
+    this.detached = false;
+    return joinable;
+  }
 
   /**
    * Records the failure of fetch `sequence`, unless a fetch that started later already stored
@@ -25,9 +37,9 @@ export class Fetches {
     if (sequence > this.committed) this.error = error;
   }
 
-  /** Whether it can be dropped: nothing pending, no error or cool-down to remember. */
+  /** Whether it can be dropped: nothing pending, no error, cool-down or detachment to remember. */
   get idle(): boolean {
-    return this.pending.size === 0 && this.error === undefined && this.retryAt === 0;
+    return this.pending.size === 0 && this.error === undefined && this.retryAt === 0 && !this.detached;
   }
 
   /**

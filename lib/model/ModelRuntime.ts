@@ -1,6 +1,7 @@
 import type { Backend } from '../backends/Backend.js';
 import type { CachePartition } from '../cache/CachePartition.js';
-import { EntryState } from '../cache/CacheEntry.js';
+import type { SharedFetches } from '../cache/SharedFetches.js';
+import { EntryState, NEVER } from '../cache/CacheEntry.js';
 import { ConfigError } from '../errors.js';
 import { raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
@@ -15,7 +16,7 @@ import type { Binding } from './Binding.js';
 import type { FieldBinding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
 import { RefreshBatcher } from './RefreshBatcher.js';
-import { SlotFetcher } from './SlotFetcher.js';
+import { SlotFetcher, type Lent } from './SlotFetcher.js';
 import { SlotStore } from './SlotStore.js';
 import type { Slot } from './Slot.js';
 import { SlotBinder } from './SlotBinder.js';
@@ -28,6 +29,10 @@ export interface RuntimeOptions {
   staleOnError: boolean;
   /** The root class name, for messages. */
   name: string;
+  /** The cache's fetches in flight on `backend`, shared with its other roots. (default: a table of its own) */
+  fetches?: SharedFetches;
+  /** The root class: later roots of a class take fresh values an earlier live one holds. (default: none taken) */
+  kind?: object;
 }
 
 /**
@@ -37,6 +42,9 @@ export interface RuntimeOptions {
  * batching ({@link SlotFetcher}) over the backend calls ({@link BackendCalls}), storing what
  * arrives ({@link SlotStore}) and background refresh ({@link RefreshBatcher}). What stays here
  * spans them: invalidate, the `withSecret` refresh, prefetch, refreshAll and dispose.
+ *
+ * A container may bind thousands of small models, so the parts most models never use (the
+ * reader of async reads, background refresh, the `withSecret` refreshes) are made on first use.
  */
 export class ModelRuntime {
   /** Its slots, and the fields bound to them. */
@@ -49,27 +57,68 @@ export class ModelRuntime {
   readonly #calls: BackendCalls;
   /** The `onChange` listeners of the tree. */
   readonly changes: ChangeListeners;
-  /** The refreshes failing `withSecret` callbacks share. */
-  readonly #sharedRefreshes: SharedRefreshes;
-  /** Background refreshes, coalesced into batch calls. */
-  readonly #refresher: RefreshBatcher;
+  /** Where answers are stored. */
+  readonly #store: SlotStore;
   /** Single flight per key, and batched loads of many keys. */
   readonly #fetcher: SlotFetcher;
-  /** Sync and async reads of one field. */
-  readonly #reader: FieldReader;
+  /** The refreshes failing `withSecret` callbacks share; made on first use. */
+  #sharedRefreshes: SharedRefreshes | undefined = undefined;
+  /** Background refreshes, coalesced into batch calls; made on first use. */
+  #refresher: RefreshBatcher | undefined = undefined;
+  /** Sync and async reads of one field, past the accessor's hot path; made on first use. */
+  #reader: FieldReader | undefined = undefined;
+  /** The cache's table for the backend, and the root class, for taking values from a peer root. */
+  readonly #shared: SharedFetches | undefined;
+  readonly #kind: object | undefined;
+  /** Slots by cache key, built when another root first asks this one for a value. */
+  #byKey: Map<string, Slot> | undefined = undefined;
 
   constructor(options: RuntimeOptions) {
     this.#binder = new SlotBinder(options.name);
-    this.#calls = new BackendCalls(options.backend, options.name);
+    this.#calls = new BackendCalls(options.backend, options.name, options.fetches);
     this.#partition = options.partition;
     this.#logger = options.logger;
     this.#staleOnError = options.staleOnError;
     this.#name = options.name;
     this.changes = new ChangeListeners(options.logger);
-    const store = new SlotStore(options.partition, this.changes);
-    this.#fetcher = new SlotFetcher(this.#calls, store, options.name);
-    this.#sharedRefreshes = new SharedRefreshes(options.partition.clock, DEFAULT_WITH_SECRET_REFRESH_INTERVAL * 1000);
-    this.#refresher = new RefreshBatcher({
+    this.#store = new SlotStore(options.partition, this.changes);
+    this.#shared = options.fetches;
+    this.#kind = options.kind;
+    this.#fetcher = new SlotFetcher(this.#calls, this.#store, options.name, options.fetches !== undefined && options.kind !== undefined ? this : undefined);
+  }
+
+  /**
+   * A fresh raw value for `slot`'s key held by the peer of this root's class (see
+   * {@link SharedFetches.peer}), as a {@link Lender} for the fetcher; it then expires when the
+   * peer's does. Only a slot that keeps its raw string (its first field is an untransformed
+   * String, or has ttl 0) can lend: a cast value is not the backend's answer.
+   */
+  lend(slot: Slot): Lent | undefined {
+    const peer = this.#shared?.peer(this.#kind as object);
+    if (!isLivePeer(peer) || peer === this) return undefined;
+    return peer.#lendTo(slot);
+  }
+
+  /** After a load: becomes its class's peer unless a live one is registered. */
+  loaded(): void {
+    if (!this.disposed) this.#shared?.offerPeer(this.#kind as object, this, isLivePeer);
+  }
+
+  #lendTo(slot: Slot): Lent | undefined {
+    const held = (this.#byKey ??= new Map(this.slots.map((own) => [own.key, own]))).get(slot.key);
+    if (held === undefined || held.state !== EntryState.Fresh) return undefined;
+    const now = this.#partition.clock.now();
+    if (held.expiresAt !== NEVER && now >= held.expiresAt) return undefined;
+    const spec = held.field.spec;
+    const raw: unknown = !held.bindsField || (spec.designType === String && spec.transform === undefined) ? held.value : undefined;
+    if (typeof raw !== 'string') return undefined;
+    const ttl = slot.ttl;
+    const factor = ttl === undefined || held.expiresAt === NEVER ? 1 : Math.min(1, (held.expiresAt - now) / (ttl * 1000));
+    return { raw, factor };
+  }
+
+  get #refreshes(): RefreshBatcher {
+    return (this.#refresher ??= new RefreshBatcher({
       logger: this.#logger,
       staleOnError: this.#staleOnError,
       isDisposed: () => this.disposed,
@@ -79,19 +128,22 @@ export class ModelRuntime {
       get: (slot) => this.#calls.get(slot),
       commit: (slot, raw, sequence, factor) => {
         const value = expectString(raw, slot);
-        store.commit([[slot, value]], [sequence], factor);
+        this.#store.commit([[slot, value]], [sequence], factor);
         return value;
       },
-    });
-    this.#reader = new FieldReader({
-      partition: options.partition,
+    }));
+  }
+
+  get #fieldReader(): FieldReader {
+    return (this.#reader ??= new FieldReader({
+      partition: this.#partition,
       fetcher: this.#fetcher,
-      refresher: this.#refresher,
-      logger: options.logger,
-      staleOnError: options.staleOnError,
-      name: options.name,
+      refresher: { request: (slot) => this.#refreshes.request(slot) },
+      logger: this.#logger,
+      staleOnError: this.#staleOnError,
+      name: this.#name,
       isDisposed: () => this.disposed,
-    });
+    }));
   }
 
   get disposed(): boolean {
@@ -124,22 +176,22 @@ export class ModelRuntime {
 
   /** Whether a field's cached value is fresh by flag and by clock (never for ttl-0 fields). */
   isFresh(binding: Binding): boolean {
-    return this.#reader.isFresh(binding);
+    return this.#fieldReader.isFresh(binding);
   }
 
   /** The synchronous read, past the hot path's fresh check (see {@link FieldReader.readSync}). */
   readSync(binding: Binding): unknown {
-    return this.#reader.readSync(binding);
+    return this.#fieldReader.readSync(binding);
   }
 
   /** `getSecret`: fresh hit at once, otherwise one shared fetch, stale value on a transient failure. */
   read(binding: Binding, signal?: AbortSignal): Promise<unknown> {
-    return this.#reader.read(binding, signal);
+    return this.#fieldReader.read(binding, signal);
   }
 
   /** Fetches one slot again now and resolves to the field's new value (see {@link FieldReader.refresh}). */
   refresh(binding: Binding, signal?: AbortSignal): Promise<unknown> {
-    return this.#reader.refresh(binding, signal);
+    return this.#fieldReader.refresh(binding, signal);
   }
 
   /**
@@ -157,18 +209,18 @@ export class ModelRuntime {
       slot.value = undefined;
       for (const other of slot.bindings) other.value = undefined;
       slot.state = EntryState.Empty;
-      const fetches = slot.fetches;
-      if (fetches === undefined) continue;
+      // Kept until the next load, which must start a fetch of its own, not join another root's.
+      const fetches = slot.fetchState();
       fetches.inflight = undefined;
       fetches.error = undefined;
       fetches.retryAt = 0;
-      slot.dropIfIdle();
+      fetches.detached = true;
     }
   }
 
   /** A read for `withSecret`: the value and the digest of the value it is. */
   readWithDigest(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; digest: number | undefined }> {
-    return this.#reader.readWithDigest(binding, signal);
+    return this.#fieldReader.readWithDigest(binding, signal);
   }
 
   /**
@@ -179,6 +231,7 @@ export class ModelRuntime {
   async refreshAfterFailure(binding: Binding, seen: number | undefined, signal?: AbortSignal): Promise<boolean> {
     const slot = slotOf(binding);
     this.#assertLive(binding.field.label);
+    this.#sharedRefreshes ??= new SharedRefreshes(this.#partition.clock, DEFAULT_WITH_SECRET_REFRESH_INTERVAL * 1000);
     const shared = this.#sharedRefreshes.run(slot, () =>
       this.#fetcher.load(slot, true).catch((error: unknown) => {
         log(this.#logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: withSecret refresh failed');
@@ -222,12 +275,16 @@ export class ModelRuntime {
       slot.digest = undefined;
     }
     this.changes.clear();
-    this.#sharedRefreshes.clear();
+    this.#sharedRefreshes?.clear();
   }
 
   #assertLive(label: string): void {
     if (this.disposed) throw new ConfigError(`${label}: the model was disposed`);
   }
+}
+
+function isLivePeer(peer: unknown): peer is ModelRuntime {
+  return peer instanceof ModelRuntime && !peer.disposed;
 }
 
 function errorName(error: unknown): string {

@@ -2,29 +2,50 @@ import { missingSecrets } from '../backends/Backend.js';
 import { ConfigError, SecretNotFoundError } from '../errors.js';
 import { raceAbort } from '../internal/abort.js';
 import type { BackendCalls } from './BackendCalls.js';
+import type { Fetches } from './Fetches.js';
 import { expectString } from './expectString.js';
 import type { Slot } from './Slot.js';
 import type { SlotStore } from './SlotStore.js';
 
+/** A fresh raw value another root holds for a key, and the share of its ttl it has left. */
+export interface Lent {
+  readonly raw: string;
+  /** Passed to the store as the expiry factor: the taken value expires when the lender's does. */
+  readonly factor: number;
+}
+
+/** How a root takes settled values from another root of the cache (see {@link SharedFetches.peer}). */
+export interface Lender {
+  /** A fresh raw value for `slot`'s key held by another live root, if any. */
+  lend(slot: Slot): Lent | undefined;
+  /** Called after a load stored values: the root may become the one others take from. */
+  loaded(): void;
+}
+
 /**
  * Loads a root model's slots: one fetch per key in flight (later readers join it), and many keys
  * at once as one `getBatch` of the unversioned ones plus a `get` per versioned one. Each fetch
- * carries a sequence number, so that the {@link SlotStore} keeps only the newest answer.
+ * carries a sequence number, so that the {@link SlotStore} keeps only the newest answer. A load
+ * that may join (not forced, not after `invalidate`) first takes a fresh value another root of
+ * the cache holds for the key, if the {@link Lender} has one.
  */
 export class SlotFetcher {
   readonly #calls: BackendCalls;
   readonly #store: SlotStore;
   readonly #name: string;
+  readonly #lender: Lender | undefined;
 
   /**
    * @param calls - the model's backend calls; once aborted, the model is disposed
    * @param store - where answers go
    * @param name - the root class name, for messages
+   * @param lender - values settled in other roots (default: none)
    */
-  constructor(calls: BackendCalls, store: SlotStore, name: string) {
+  constructor(calls: BackendCalls, store: SlotStore, name: string, lender?: Lender) {
     this.#calls = calls;
     this.#store = store;
     this.#name = name;
+    this.#lender = lender;
   }
 
   /**
@@ -36,10 +57,24 @@ export class SlotFetcher {
     if (inflight !== undefined && !force) return inflight;
     const fetches = slot.fetchState();
     const sequence = ++fetches.started;
-    const promise = this.#calls.get(slot)
+    // Another root of the cache may be fetching this key: join it, unless forced (or invalidated).
+    const joinable = fetches.takeJoinable() && !force;
+    const lent = joinable && !this.#calls.aborted ? this.#lender?.lend(slot) : undefined;
+    if (lent !== undefined) {
+      try {
+        this.#store.commit([[slot, lent.raw]], [sequence], lent.factor);
+      } catch (error) {
+        return Promise.reject(error);
+      } finally {
+        slot.dropIfIdle();
+      }
+      return Promise.resolve(lent.raw);
+    }
+    const promise = this.#calls.get(slot, !joinable)
       .then((raw) => {
         const value = expectString(raw, slot);
         this.#store.commit([[slot, value]], [sequence]);
+        this.#lender?.loaded();
         return value;
       })
       .catch((error: unknown) => {
@@ -62,21 +97,50 @@ export class SlotFetcher {
       if (inflight !== undefined) joined.push(inflight);
       else fresh.push(slot);
     }
-    const sequences = fresh.map((slot) => ++slot.fetchState().started);
-    const work = this.#fetchAndCommit(fresh, sequences);
-    fresh.forEach((slot, i) => track(slot, sequences[i] as number, work.then((values) => values.get(slot) as string)));
+    const allSequences = fresh.map((slot) => ++slot.fetchState().started);
+    const allDetached = fresh.map((slot) => !(slot.fetches as Fetches).takeJoinable());
+    // What another root holds fresh is taken, after the fetch of the rest stored its values: all
+    // or nothing, as one batch.
+    const lent: [Slot, Lent, number][] = [];
+    const fetched: Slot[] = [];
+    const sequences: number[] = [];
+    const detached: boolean[] = [];
+    fresh.forEach((slot, i) => {
+      const value = force || allDetached[i] === true ? undefined : this.#lender?.lend(slot);
+      if (value !== undefined) lent.push([slot, value, allSequences[i] as number]);
+      else {
+        fetched.push(slot);
+        sequences.push(allSequences[i] as number);
+        detached.push(force || allDetached[i] === true);
+      }
+    });
+    const work = this.#fetchAndCommit(fetched, sequences, detached).then((values) => {
+      for (const [slot, { raw, factor }, sequence] of lent) {
+        this.#store.commit([[slot, raw]], [sequence], factor);
+        values.set(slot, raw);
+      }
+      if (fetched.length > 0) this.#lender?.loaded();
+      return values;
+    });
+    fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot) as string)));
     const done = Promise.all([work, ...joined]).then(() => this.#assertLive());
     return raceAbort(done, signal);
   }
 
-  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[]): Promise<Map<Slot, string>> {
+  /** `forced[i]`: whether the fetch of `slots[i]` must not join another root's in flight. */
+  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[], forced: readonly boolean[]): Promise<Map<Slot, string>> {
     const unversioned = slots.filter((slot) => slot.version === undefined);
     const versioned = slots.filter((slot) => slot.version !== undefined);
+    // One forced slot forces the batch: fetching a joinable key anew is only a little extra.
+    const forceBatch = slots.some((slot, i) => slot.version === undefined && forced[i] === true);
     const batch =
       unversioned.length === 0
         ? Promise.resolve<Record<string, string>>({})
-        : this.#calls.batch(unversioned.map((slot) => slot.path));
-    const singles = versioned.map((slot) => this.#calls.get(slot).then((raw) => expectString(raw, slot)));
+        : this.#calls.batch(
+            unversioned.map((slot) => slot.path),
+            forceBatch,
+          );
+    const singles = slots.flatMap((slot, i) => (slot.version === undefined ? [] : [this.#calls.get(slot, forced[i] === true).then((raw) => expectString(raw, slot))]));
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];

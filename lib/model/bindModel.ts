@@ -47,6 +47,8 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
     logger: wiring.logger,
     staleOnError: options.staleOnError,
     name: ctor.name,
+    fetches: wiring.cache.fetchesFor(wiring.backend),
+    kind: ctor,
   });
   const context = contextOf(instance);
   const planned: Planned[] = [];

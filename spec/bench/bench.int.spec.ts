@@ -29,7 +29,9 @@ const IDS = [
   'warm-read-many-models-max',
   'heap-model',
   'heap-partition',
+  'heap-10k-models',
   'cold-concurrency',
+  'transient-cold',
   'boot-calls',
   'boot-wall',
   'boot-wall-equal-concurrency',
@@ -142,6 +144,16 @@ describe('npm run bench', () => {
     });
   });
 
+  describe('transient cold', () => {
+    it('makes one backend call for 100 transient roots reading one cold secret, against 100 with a cache per root', () => {
+      const m = byId(results, 'transient-cold');
+      expect(m.ours).toBe(1);
+      expect(m.baseline).toBe(100);
+      expect(m.met).toBe(true);
+      expect(m.detail['getAsyncPrefetch']).toMatchObject({ calls: 1 });
+    });
+  });
+
   describe('boot', () => {
     it('prefetches through one GetParameters call per 10 names, as Powertools does', () => {
       const m = byId(results, 'boot-calls');
@@ -251,6 +263,15 @@ describe('npm run bench', () => {
       // In a bare process vaultly also imports inversify, which the inversify app had loaded.
       expect(bare.ours.median).toBeGreaterThan(m.ours);
       expect(m.spread?.baseline).toEqual(SUMMARY);
+    });
+  });
+
+  describe('heap 10k models', () => {
+    it('counts bytes per secret over the quick run of 1,000 ten-field models', () => {
+      const m = byId(results, 'heap-10k-models');
+      expect(m.unit).toBe('bytes/secret');
+      expect(m.detail).toMatchObject({ models: 1_000, fieldsPerModel: 10 });
+      expect(m.ours).toBeGreaterThan(m.baseline);
     });
   });
 

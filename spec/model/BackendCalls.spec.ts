@@ -93,14 +93,18 @@ describe('Class: BackendCalls', () => {
       expect(calls.inFlight).toBe(0);
     });
 
-    it('hands later calls a signal that is already aborted, and tracks none of them', async () => {
+    it('rejects later calls with the reason without reaching the backend, and tracks none of them', async () => {
       const backend = new HeldBackend();
       const calls = new BackendCalls(backend, 'Model');
-      calls.abort(new Error('disposed'));
+      const reason = new Error('disposed');
+      calls.abort(reason);
       const late = calls.batch(['/a']);
       expect(calls.inFlight).toBe(0);
-      await late.catch(() => undefined);
-      expect(backend.batches[0]?.signal?.aborted).toBe(true);
+      await expect(late).rejects.toBe(reason);
+      await expect(calls.get(slotFor('/b'))).rejects.toBe(reason);
+      await tick();
+      expect(backend.batches).toHaveLength(0);
+      expect(backend.asked).toHaveLength(0);
     });
   });
 });
