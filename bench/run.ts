@@ -16,12 +16,15 @@ import { throttledBoot } from './measures/throttledBoot.js';
 import { transientCold } from './measures/transientCold.js';
 import { warmGetSecret } from './measures/warmGetSecret.js';
 import { warmRead } from './measures/warmRead.js';
+import { warmReadManyClasses } from './measures/warmReadManyClasses.js';
 import { warmReadScaling } from './measures/warmReadScaling.js';
 import { formatTable } from './printTable.js';
 
 /** The measures, in the order they run and are reported. */
 const MEASURES: readonly [string, (bench: BenchConfig) => Promise<Measure | Measure[]>][] = [
+  // First, while AppConfig is the only model class read in the process; then with 21.
   ['warm read', warmRead],
+  ['warm read many classes', warmReadManyClasses],
   ['warm getSecret', warmGetSecret],
   ['warm read at scale', warmReadScaling],
   // Before anything opens a socket: memory the network measures release late (closing sockets,

@@ -162,7 +162,10 @@ export class CachePartition {
 
   #expire(entry: CacheEntry<unknown>): void {
     this.#unschedule(entry);
-    if (entry.state === EntryState.Fresh) entry.state = EntryState.Expired;
+    if (entry.state === EntryState.Fresh) {
+      entry.state = EntryState.Expired;
+      entry.onLeaveFresh();
+    }
   }
 
   /** Drops every entry and stops the expiry timer. The partition stays usable. */
@@ -286,6 +289,8 @@ export class CachePartition {
 
 function reset(entry: CacheEntry<unknown>): void {
   entry.heapIndex = -1;
+  const wasFresh = entry.state === EntryState.Fresh;
   entry.state = EntryState.Empty;
+  if (wasFresh) entry.onLeaveFresh();
   entry.value = undefined;
 }

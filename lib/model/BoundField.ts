@@ -11,4 +11,15 @@ export interface BoundField {
   /** The cast value, valid while the slot's entry is fresh or expired. */
   value: unknown;
   readonly state: EntryState;
+  /** Where the value is written through as an own property of the instance, when it is. */
+  mirror?: OwnPropertyMirror | undefined;
+}
+
+/**
+ * What writes a fresh value through as an own property of the instance, and takes it down when
+ * the value stops being fresh (an `InstanceMirror`).
+ */
+export interface OwnPropertyMirror {
+  show(binding: BoundField): void;
+  hide(binding: BoundField): void;
 }

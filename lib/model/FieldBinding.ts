@@ -1,5 +1,5 @@
 import { EntryState } from '../cache/CacheEntry.js';
-import type { BoundField } from './BoundField.js';
+import type { BoundField, OwnPropertyMirror } from './BoundField.js';
 import type { FieldInfo } from './FieldInfo.js';
 import type { Slot } from './Slot.js';
 
@@ -13,6 +13,7 @@ export class FieldBinding implements BoundField {
   value: unknown = undefined;
   /** Never {@link EntryState.Fresh}: the accessor's fast check fails by design. */
   readonly state: EntryState = EntryState.Empty;
+  mirror: OwnPropertyMirror | undefined = undefined;
 
   constructor(
     readonly field: FieldInfo,

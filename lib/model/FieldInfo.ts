@@ -11,6 +11,11 @@ export class FieldInfo {
     readonly spec: SecretFieldSpec,
     /** Position in `getSecretFields(class)` and in each instance's bindings. */
     readonly index: number,
+    /**
+     * The property name under which a fresh value is also an own data property of each bound
+     * instance (see `InstanceMirror`), interned; undefined when the field never gets one.
+     */
+    readonly ownName: string | undefined = undefined,
   ) {
     this.label = fieldLabel(owner, spec);
   }

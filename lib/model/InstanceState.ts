@@ -1,4 +1,5 @@
 import type { Binding } from './Binding.js';
+import { InstanceMirror } from './InstanceMirror.js';
 import type { ModelState } from './ModelState.js';
 
 /** A base class whose constructor returns the object it is given, so a subclass can stamp it. */
@@ -26,9 +27,13 @@ export class InstanceState extends Stamp {
     this.#bindings = state.bindings;
   }
 
-  /** Gives `target` its state, once: a second call throws a TypeError. */
+  /**
+   * Gives `target` its state, once: a second call throws a TypeError. Its fresh values will be
+   * written through as own properties (see {@link InstanceMirror}).
+   */
   static attach(target: object, state: ModelState): void {
     new InstanceState(target, state);
+    InstanceMirror.attach(target, state.bindings);
   }
 
   /** The state of a bound instance, or undefined. */

@@ -3,13 +3,17 @@ import { ConfigError } from '../errors.js';
 import type { Binding } from './Binding.js';
 import { FieldInfo } from './FieldInfo.js';
 import { InstanceState } from './InstanceState.js';
+import type { InstanceMirror } from './InstanceMirror.js';
 import { getSecretFields, type SecretFieldSpec } from './metadata.js';
 
 /**
  * What every bound instance of one class shares: its secret fields, their positions by name, and
  * one accessor per field. The accessors live on the class prototype, so that an instance holds no
- * property per secret field (a model too wide for V8's fast properties would otherwise keep one
+ * accessor per secret field (a model too wide for V8's fast properties would otherwise keep one
  * dictionary entry and one accessor pair per field) and every instance has the same hidden class.
+ * While a value is fresh it is also an own data property of the instance, which the read finds
+ * before the accessor (see {@link InstanceMirror}); the accessor serves everything else: stale
+ * values, errors, unbound instances and assignment.
  * The same accessor is defined on each bound instance instead for a field whose name the
  * prototype chain already has (a method, an `Object.prototype` member; not an accessor of ours),
  * for a field the instance holds as an own property (class fields under
@@ -26,11 +30,15 @@ export class ModelShape {
 
   private constructor(ctor: Function, specs: readonly SecretFieldSpec[], onPrototype: boolean) {
     const prototype = ctor.prototype as object;
-    this.fields = specs.map((spec, i) => new FieldInfo(ctor.name, spec, i));
+    const shareable = onPrototype && Object.isExtensible(prototype);
+    this.#shared = specs.map((spec) => shareable && isFreeOn(prototype, spec.name));
+    // Written through as own properties: cached fields whose accessor is the prototype's, so that
+    // deleting the own property uncovers it.
+    const ownName = (spec: SecretFieldSpec, i: number): string | undefined =>
+      specs.length <= MAX_OWN_PROPERTY_FIELDS && this.#shared[i] === true && spec.ttl !== 0 ? interned(spec.name) : undefined;
+    this.fields = specs.map((spec, i) => new FieldInfo(ctor.name, spec, i, ownName(spec, i)));
     this.positions = new Map(this.fields.map((field) => [field.spec.name, field.index]));
     this.#accessors = this.fields.map(accessorOf);
-    const shareable = onPrototype && Object.isExtensible(prototype);
-    this.#shared = this.fields.map(({ spec }) => shareable && isFreeOn(prototype, spec.name));
     if (!this.#shared.includes(true)) return;
     this.fields.forEach((field, i) => {
       if (this.#shared[i] === true) Object.defineProperty(prototype, field.spec.name, this.#accessors[i] as PropertyDescriptor);
@@ -62,6 +70,22 @@ export class ModelShape {
 }
 
 const SHAPE = 'vaultly:shape';
+
+/**
+ * Classes with more secret fields than this read through their accessors only: V8 keeps an
+ * object with more than 1,020 properties in dictionary mode, where an own property buys little
+ * and costs a dictionary entry per field.
+ */
+const MAX_OWN_PROPERTY_FIELDS = 1000;
+
+/**
+ * The interned copy of a property name. V8 steps an object's hidden class back when the property
+ * deleted is the last one added, but only when the key is the interned string itself; a name
+ * built at run time (`k${i}`) would send the instance to dictionary mode instead.
+ */
+function interned(name: string): string {
+  return Object.keys({ [name]: 0 })[0] as string;
+}
 
 /** Marks the getters vaultly defines, so that a subclass may shadow its base class's. */
 const kOurs = Symbol('vaultly.accessor');

@@ -1,6 +1,6 @@
 import { CacheEntry } from '../cache/CacheEntry.js';
 import { Fetches } from './Fetches.js';
-import type { BoundField } from './BoundField.js';
+import type { BoundField, OwnPropertyMirror } from './BoundField.js';
 import type { FieldInfo } from './FieldInfo.js';
 
 /**
@@ -17,6 +17,12 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
   others: BoundField[] | undefined;
   /** `valueDigest` of the last value stored (a small integer), kept after `invalidate`; undefined before the first. */
   digest: number | undefined;
+  /**
+   * The own-property mirror of the instance whose field this slot binds (an `InstanceMirror`).
+   * Not set in the constructor: only slots of classes whose fields are written through get one,
+   * and a field every slot carried would cost a slot of a 100,000-field model 8 bytes for nothing.
+   */
+  declare mirror?: OwnPropertyMirror;
 
   constructor(
     readonly path: string,
@@ -27,6 +33,12 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
     this.fetches = undefined;
     this.others = undefined;
     this.digest = undefined;
+  }
+
+  /** Takes down the own properties of every field bound here: their value is no longer fresh. */
+  override onLeaveFresh(): void {
+    if (this.bindsField) this.mirror?.hide(this);
+    if (this.others !== undefined) for (const other of this.others) other.mirror?.hide(other);
   }
 
   /** The version requested, from the field specs (all fields of a key share it). */

@@ -59,6 +59,8 @@ export class SlotStore {
     // After the store, which sets the slot's value to the raw string: a slot bound to a field
     // holds that field's cast value.
     for (const [binding, value] of casts) binding.value = value;
+    // Fresh now: written through as own properties of the instances, for the warm read.
+    for (const [binding] of casts) binding.mirror?.show(binding);
     // Last, so that a listener reading the field sees the new value.
     for (const slot of changed) this.#changed(slot);
   }

@@ -22,6 +22,11 @@ const QUICK_REFRESH = { processes: 3, secrets: 20 };
 const IDS = [
   'warm-read',
   'warm-read-later-instance',
+  'warm-read-vs-plain',
+  'warm-read-after-invalidate',
+  'warm-read-21-classes',
+  'warm-read-21-classes-map',
+  'warm-read-megamorphic',
   'warm-get-secret',
   'warm-read-wide-model-mid',
   'warm-read-wide-model-max',

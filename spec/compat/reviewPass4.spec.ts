@@ -203,15 +203,24 @@ describe('pinned edge cases (test_review_pass_4.py C/D)', () => {
       @Secret('/n') n!: number;
     }
     const config = await bindSecrets(new F(), { backend: new MockBackend({ '/n': '1' }) });
+    const assign = (): unknown => {
+      try {
+        config.n = 999;
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    // Not loaded: the accessor's ConfigError, naming the field.
+    const before = assign();
+    expect(before).toBeInstanceOf(ConfigError);
+    expect((before as Error).message).toContain('F.n');
     await expect(getSecret(config, 'n')).resolves.toBe(1);
-    let error: unknown;
-    try {
-      config.n = 999;
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toContain('F.n');
+    // Fresh: the value is a read-only own property, and V8 refuses the assignment with a TypeError
+    // naming the field (in strict code, as modules and classes are).
+    const fresh = assign();
+    expect(fresh).toBeInstanceOf(TypeError);
+    expect((fresh as Error).message).toContain("'n'");
     expect(config.n).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { inspect } from 'node:util';
-import { bindSecrets, dispose, MockBackend, Nested, prefetch, Secret, SecretModel } from 'vaultly';
+import { bindSecrets, dispose, MockBackend, Nested, prefetch, refreshAll, Secret, SecretModel } from 'vaultly';
 import { canary } from '../helpers/canary.js';
 
 const PASSWORD = canary('password');
@@ -31,17 +31,31 @@ function renderings(target: object): string[] {
 }
 
 describe('Class: InstanceState', () => {
-  it('keeps the model state out of reach of reflection: no rendering of a bound model shows a value', async () => {
+  it('keeps the model state out of reach of reflection: no rendering of a bound model shows a value it does not hold as a fresh own property', async () => {
     const config = await bindSecrets(new Parent(), { backend: new MockBackend({ '/prod/password': PASSWORD, '/child/token': TOKEN }) });
     await prefetch(config);
     expect(config.password).toBe(PASSWORD);
     expect(config.child.token).toBe(TOKEN);
+    // While fresh, a value is also a hidden own property (what reading the field gives anyway);
+    // once it is not, the runtime still holds it (for stale reads) and reflection must not reach it.
+    const refreshing = refreshAll(config);
+    expect(config.password).toBe(PASSWORD);
     for (const target of [config, config.child]) {
       for (const text of renderings(target)) {
         expect(text).not.toContain(PASSWORD);
         expect(text).not.toContain(TOKEN);
       }
     }
+    expect(Object.getOwnPropertySymbols(config)).toEqual([]);
+    await refreshing;
+    dispose(config);
+  });
+
+  it('shows reflection a fresh value only as the non-enumerable own property of its field', async () => {
+    const config = await bindSecrets(new Parent(), { backend: new MockBackend({ '/prod/password': PASSWORD, '/child/token': TOKEN }) });
+    await prefetch(config);
+    expect(Object.getOwnPropertyNames(config)).toEqual(['stage', 'child', 'password']);
+    expect(Object.getOwnPropertyDescriptor(config, 'password')?.enumerable).toBe(false);
     expect(Object.getOwnPropertySymbols(config)).toEqual([]);
     dispose(config);
   });

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { inspect } from 'node:util';
-import { bindSecrets, ConfigError, MockBackend, prefetch, Secret, SecretModel } from '../../lib/index.js';
+import { bindSecrets, ConfigError, invalidate, MockBackend, prefetch, Secret, SecretModel, SecretNotLoadedError } from '../../lib/index.js';
 
 const CANARY = 'CANARY-shape-41d7';
 
 const backend = () => new MockBackend({ '/a': `${CANARY}-a`, '/b': `${CANARY}-b`, '/v': `${CANARY}-v` });
 
 describe('Class: ModelShape (where the secret accessors live)', () => {
-  it('puts the accessors on the prototype: a bound instance holds no property per secret field', async () => {
+  it('puts the accessors on the prototype: a bound instance holds no property per secret field until a value is fresh', async () => {
     @SecretModel()
     class Plain {
       stage = 'prod';
@@ -15,9 +15,12 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
       @Secret('/b') b!: string;
     }
     const config = await bindSecrets(new Plain(), { backend: backend() });
+    expect(Object.getOwnPropertyNames(config)).toEqual(['stage']);
     await prefetch(config);
     expect(config.a).toBe(`${CANARY}-a`);
-    expect(Object.getOwnPropertyNames(config)).toEqual(['stage']);
+    // Fresh values are written through as hidden, read-only own properties (InstanceMirror).
+    expect(Object.keys(config)).toEqual(['stage']);
+    expect(Object.getOwnPropertyNames(config)).toEqual(['stage', 'a', 'b']);
     expect(Object.getOwnPropertyDescriptor(Plain.prototype, 'a')?.get).toEqual(expect.any(Function));
     expect(Object.getOwnPropertyDescriptor(Plain.prototype, 'a')?.enumerable).toBe(false);
     expect({ ...config }).toEqual({ stage: 'prod' });
@@ -37,9 +40,11 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
     expect(unbound.a).toBe('set-by-hand');
     expect(Object.keys(unbound)).toEqual(['a']);
     expect(bound.a).toBe(`${CANARY}-a`);
+    // A fresh value is a read-only own property: assigning it is V8's TypeError in strict code.
     expect(() => {
       bound.a = 'x';
-    }).toThrow(ConfigError);
+    }).toThrow(TypeError);
+    expect(bound.a).toBe(`${CANARY}-a`);
   });
 
   it('binds an instance that holds the field as an own property (class fields with define semantics, a constructor default)', async () => {
@@ -55,9 +60,13 @@ describe('Class: ModelShape (where the secret accessors live)', () => {
     const config = await bindSecrets(new WithDefault(), { backend: backend() });
     await prefetch(config);
     expect([config.a, config.b]).toEqual([`${CANARY}-a`, `${CANARY}-b`]);
-    expect(Object.getOwnPropertyDescriptor(config, 'a')?.get).toEqual(expect.any(Function));
+    expect(Object.getOwnPropertyDescriptor(config, 'a')).toEqual({ value: `${CANARY}-a`, writable: false, enumerable: false, configurable: true });
     expect(Object.keys(config)).toEqual([]);
     expect(inspect(config)).not.toContain(CANARY);
+    invalidate(config, 'b');
+    // Past the own property, the prototype's accessor: the one the instance's own field had hidden.
+    expect(Object.hasOwn(config, 'b')).toBe(false);
+    expect(() => config.b).toThrow(SecretNotLoadedError);
     expect(() => {
       config.b = 'x';
     }).toThrow(/WithDefault\.b: secret fields are read-only/);

