@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import { jest } from '@jest/globals';
 import {
+  AdaptiveRateLimiter,
   AuthError,
   bindSecrets,
   dispose,
@@ -60,7 +61,13 @@ describe('leak canaries through AWSSSMBackend', () => {
         '/prod/db/pool': '10',
       },
     });
-    ssm = new AWSSSMBackend({ region: server.region, clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() } });
+    // A pacer that slows to no less than 20 req/s after a throttle: these tests are about what errors
+    // quote, and the default floor (0.5 req/s) would race the 2 s totalTimeout against the pacing gaps.
+    ssm = new AWSSSMBackend({
+      region: server.region,
+      clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() },
+      rateLimiter: new AdaptiveRateLimiter({ minRate: 20 }),
+    });
     log = canaryLogger();
     const wrapped = retrying(ssm, log.logger);
     onRetry = wrapped.onRetry;

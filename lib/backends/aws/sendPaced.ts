@@ -7,7 +7,7 @@ import { markThrottled } from '../pacing/throttleInfo.js';
 /**
  * Sends one request behind `limiter` (when there is one) and tells it how the request went: a
  * success grows the pace, a throttle slows it (honouring `Retry-After`). Failures go through
- * `map`; a throttled one comes back marked, so `RetryingBackend` knows whether it was paced.
+ * `map` (and free the request's slot in the pacer); a throttled one comes back marked, so `RetryingBackend` knows whether it was paced.
  * The signal wins the race against the request.
  *
  * @param limiter - the backend's pacer, or `undefined` for none
@@ -32,7 +32,10 @@ export async function sendPaced<O>(
     return output;
   } catch (error) {
     const mapped = map(error);
-    if (!isThrottlingError(error) || signal?.aborted === true) throw mapped;
+    if (!isThrottlingError(error) || signal?.aborted === true) {
+      limiter?.onFailure(ticket);
+      throw mapped;
+    }
     const retryAfter = retryAfterOf(error);
     limiter?.onThrottle(ticket, retryAfter);
     throw markThrottled(mapped, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });

@@ -7,9 +7,11 @@ import {
   DEFAULT_RATE_LIMIT,
   MAX_RETRY_AFTER,
   PACING_FIRST_CUT_SENT_SHARE,
+  PACING_IDLE_RESTART_MS,
+  PACING_INITIAL_WINDOW,
   PACING_JITTER,
-  PACING_RAMP_SECONDS,
   PACING_RATE_WINDOW_MS,
+  PACING_SLOW_START_WAIT_MS,
 } from './constants.js';
 
 /** Options of {@link AdaptiveRateLimiter}. Every field is optional; rates are requests per second. */
@@ -32,14 +34,20 @@ export interface AdaptiveRateLimiterOptions {
 
 /**
  * Paces the requests of one backend instance so that a throttling service is not retried into the
- * wall. Until the service first throttles, requests go at once (or spaced by `rateLimit`).
+ * wall, and so that processes sharing one quota (a fleet booting together) share it with few
+ * throttled requests.
  *
+ * - Slow start: until the service first throttles, one request may be in flight, and one more for
+ *   each success (the window doubles every round trip), unpaced (or spaced by `rateLimit`). Each
+ *   `acquire` must be reported once: {@link onSuccess}, {@link onThrottle} or {@link onFailure}.
  * - The first throttle cuts the rate to `beta` times what got through over the last second (the
  *   requests that succeeded, plus the throttled one), but to no less than `beta` times half of
  *   what was sent: processes that boot together drain a shared bucket at once, and what got
- *   through is each one's share. Until a second throttle, the rate then doubles every 0.25 s.
+ *   through is each one's share.
  * - Each later throttle cuts it to `beta` times the rate measured over the last second (or the
- *   current rate, if lower); never below `minRate`.
+ *   current rate, if lower); never below `minRate`. When that is below the rate of the last cut,
+ *   the curve aims at the midpoint of the two (CUBIC's fast convergence): a process that had more
+ *   than its share gives it up sooner.
  * - After a cut the rate grows back along a CUBIC curve that reaches the old rate after
  *   `cbrt(oldRate * (1 - beta) / scale)` seconds and keeps growing past it, as the AWS SDK's
  *   adaptive retry mode does. A `Retry-After` pauses every request until it has passed.
@@ -54,8 +62,8 @@ export interface AdaptiveRateLimiterOptions {
  *
  * @param options.rateLimit - ceiling in requests per second (default: none)
  * @param options.minRate - floor after throttling, requests per second (default: 0.5)
- * @param options.beta - share of the measured rate kept after a throttle (default: 0.7)
- * @param options.scale - CUBIC's growth constant (default: 0.4)
+ * @param options.beta - share of the measured rate kept after a throttle (default: 0.5)
+ * @param options.scale - CUBIC's growth constant (default: 0.8)
  * @param options.now - clock in milliseconds (default: `performance.now`)
  * @param options.sleep - abortable wait in milliseconds (default: a timer cleared on abort)
  * @param options.random - a random number in [0, 1), for jitter (default: `Math.random`)
@@ -64,7 +72,8 @@ export interface AdaptiveRateLimiterOptions {
  * ```ts
  * const limiter = new AdaptiveRateLimiter({ rateLimit: 20 });
  * const ticket = await limiter.acquire(signal);
- * try { await send(); limiter.onSuccess(ticket); } catch (e) { if (isThrottlingError(e)) limiter.onThrottle(ticket); throw e; }
+ * try { await send(); limiter.onSuccess(ticket); }
+ * catch (e) { if (isThrottlingError(e)) limiter.onThrottle(ticket); else limiter.onFailure(ticket); throw e; }
  * ```
  */
 export class AdaptiveRateLimiter {
@@ -81,8 +90,12 @@ export class AdaptiveRateLimiter {
   #rate = Number.POSITIVE_INFINITY;
   /** The rate at the last cut, which the CUBIC curve climbs back to. */
   #lastMax = 0;
-  /** How many times the rate was cut. */
-  #cuts = 0;
+  /** Slow start: how many requests may be in flight before the first throttle. */
+  #startWindow = PACING_INITIAL_WINDOW;
+  /** Requests acquired and not yet reported. */
+  #inFlight = 0;
+  /** Wakes the head of the queue when a request is reported (slow start). */
+  #wake: (() => void) | undefined;
   /** When the rate was last cut, in ms. */
   #lastCut = Number.NEGATIVE_INFINITY;
   /** The first ticket sent after the last cut: earlier tickets were sent at the old rate. */
@@ -146,12 +159,22 @@ export class AdaptiveRateLimiter {
     this.#queue = previous.then(() => mine);
     try {
       await raceAbort(previous, signal);
-      let now = this.#now();
-      for (let at = this.#slot(); at > now; at = this.#slot()) {
+      this.#restartAfterIdle(this.#now());
+      let gated = true;
+      for (;;) {
+        // Slow start: wait for a report while the window is full (once, at most a while).
+        if (gated && !this.#adaptive && this.#inFlight >= this.#startWindow) {
+          gated = await this.#awaitReport(signal);
+          continue;
+        }
+        const now = this.#now();
+        const at = this.#slot();
+        if (at <= now) break;
         await this.#sleep(at - now, signal);
-        now = this.#now();
       }
-      this.#record(now);
+      const now = this.#now();
+            this.#record(now);
+      this.#inFlight++;
       this.#lastSent = now;
       // The gap after this request; jitter only the adapted pace: a ceiling is never exceeded.
       this.#gap = 1 + PACING_JITTER * (2 * this.#random() - 1);
@@ -159,6 +182,50 @@ export class AdaptiveRateLimiter {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Waits until a request in flight is reported; resolves to `false` if none was within
+   * PACING_SLOW_START_WAIT_MS (the caller then goes anyway). Rejects when `signal` aborts.
+   */
+  async #awaitReport(signal: AbortSignal | undefined): Promise<boolean> {
+    const reported = new Promise<boolean>((resolve) => (this.#wake = () => resolve(true)));
+    const stop = new AbortController();
+    const expired = this.#sleep(PACING_SLOW_START_WAIT_MS, signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]));
+    try {
+      return await Promise.race([reported, expired.then(() => false)]);
+    } finally {
+      this.#wake = undefined;
+      // Clears the wait's timer when the report came first.
+      stop.abort();
+      expired.catch(() => undefined);
+    }
+  }
+
+  /** A request was reported: one fewer in flight, and the head of the queue may look again. */
+  #settle(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#wake?.();
+  }
+
+  /**
+   * After an idle spell (nothing in flight, nothing sent for PACING_IDLE_RESTART_MS or two gaps),
+   * the pace starts over from what was learned, as TCP restarts after idle: once throttled, from
+   * the rate right after the last cut, climbing its curve again; before that, from a slow-start
+   * window of one. A fleet idle between refreshes comes back at the shares its processes learned,
+   * not at whatever their curves grew to while nothing was sent, all of them at once.
+   */
+  #restartAfterIdle(now: number): void {
+    if (this.#inFlight > 0 || !Number.isFinite(this.#lastSent)) return;
+    const rate = this.rate;
+    const idle = Math.max(PACING_IDLE_RESTART_MS, Number.isFinite(rate) ? 2000 / rate : 0);
+    if (now - this.#lastSent < idle) return;
+    if (!this.#adaptive) {
+      this.#startWindow = PACING_INITIAL_WINDOW;
+      return;
+    }
+    this.#lastCut = now;
+    this.#rate = this.#clamp(this.#lastMax * this.#beta);
   }
 
   /** The earliest time the head of the queue may go, in ms. */
@@ -175,7 +242,9 @@ export class AdaptiveRateLimiter {
   /** Reports that the request holding `ticket` got an answer that was not throttling. */
   onSuccess(ticket: number): void {
     const now = this.#now();
+    this.#settle();
     if (!this.#adaptive) {
+      this.#startWindow++;
       // Only the first cut reads what got through; later ones go by the rate.
       this.#succeeded.push(now);
       trim(this.#succeeded, now);
@@ -183,12 +252,16 @@ export class AdaptiveRateLimiter {
     }
     if (ticket < this.#cutTicket) return;
     const elapsed = (now - this.#lastCut) / 1000;
-    const cubic = this.#scale * (elapsed - this.#window) ** 3 + this.#lastMax;
-    // After the first cut, until a second throttle says the quota is still short, the rate also
-    // doubles every PACING_RAMP_SECONDS: a small process that the first cut left far below the
-    // quota gets back to it in a second, not in the many seconds CUBIC takes from a small rate.
-    const ramp = this.#cuts === 1 ? this.#lastMax * this.#beta * 2 ** (elapsed / PACING_RAMP_SECONDS) : 0;
-    this.#rate = this.#clamp(Math.max(cubic, ramp));
+    this.#rate = this.#clamp(this.#scale * (elapsed - this.#window) ** 3 + this.#lastMax);
+  }
+
+  /**
+   * Reports that the request holding `ticket` ended without saying anything about the rate (a
+   * network error, a 5xx, an abort): it is no longer in flight.
+   */
+  onFailure(ticket: number): void {
+    void ticket;
+    this.#settle();
   }
 
   /**
@@ -198,14 +271,18 @@ export class AdaptiveRateLimiter {
    */
   onThrottle(ticket: number, retryAfter?: number): void {
     const now = this.#now();
+    this.#settle();
     if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
       this.#pauseUntil = Math.max(this.#pauseUntil, now + Math.min(retryAfter, MAX_RETRY_AFTER) * 1000);
     }
     if (ticket < this.#cutTicket) return;
     const measured = this.#measured(now);
     let base: number;
-    if (this.#adaptive) base = Math.min(measured, this.rate);
-    else {
+    if (this.#adaptive) {
+      base = Math.min(measured, this.rate);
+      // Fast convergence: below the last cut's rate, others want more of the quota; make room.
+      if (base < this.#lastMax) base *= (1 + this.#beta) / 2;
+    } else {
       // The first throttle: what got through is our share of a bucket others may have drained too.
       const granted = (this.#succeeded.length * 1000) / PACING_RATE_WINDOW_MS;
       // What got through, and the throttled request itself: it found the bucket empty, not shut.
@@ -215,7 +292,6 @@ export class AdaptiveRateLimiter {
     this.#lastMax = Math.max(base, this.#minRate);
     this.#window = Math.cbrt((this.#lastMax * (1 - this.#beta)) / this.#scale);
     this.#lastCut = now;
-    this.#cuts++;
     this.#cutTicket = this.#tickets;
     this.#adaptive = true;
     this.#rate = this.#clamp(this.#lastMax * this.#beta);

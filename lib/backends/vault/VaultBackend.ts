@@ -347,6 +347,8 @@ export class VaultBackend extends Backend {
         const retryAfter = retryAfterOf(error);
         limiter?.onThrottle(ticket, retryAfter);
         markThrottled(error, { paced: limiter !== undefined, ...(retryAfter === undefined ? {} : { retryAfter }) });
+      } else {
+        limiter?.onFailure(ticket);
       }
       throw error;
     }

@@ -36,6 +36,20 @@ async function sendSequentially(
   return times;
 }
 
+/**
+ * Acquires `n` tickets at the same moment, as `n` requests sent at once would be: each is freed
+ * for the slow-start window (`onFailure`) so that the next goes too, and reported later by the test.
+ */
+async function acquireAtOnce(limiter: AdaptiveRateLimiter, n: number): Promise<number[]> {
+  const tickets: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const ticket = await limiter.acquire();
+    limiter.onFailure(ticket);
+    tickets.push(ticket);
+  }
+  return tickets;
+}
+
 describe(AdaptiveRateLimiter.name, () => {
   describe('constructor', () => {
     it.each<[string, AdaptiveRateLimiterOptions]>([
@@ -76,7 +90,7 @@ describe(AdaptiveRateLimiter.name, () => {
 
     it('queues concurrent callers one behind the other', async () => {
       const { limiter, clock, sleeps } = limiterOn({ rateLimit: 10 });
-      await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+      await Promise.all(Array.from({ length: 5 }, async () => limiter.onSuccess(await limiter.acquire())));
       // Each reserves the slot after the last one's: 0, 0.1, 0.2, 0.3 and 0.4 s.
       expect(sleeps).toEqual([100, 100, 100, 100]);
       expect(clock.t).toBe(400);
@@ -93,6 +107,138 @@ describe(AdaptiveRateLimiter.name, () => {
     });
   });
 
+  describe('slow start', () => {
+    it('lets one request be in flight at first, and one more for each success', async () => {
+      // A wait that lasts until it is cleared: only reports open the window here.
+      const limiter = new AdaptiveRateLimiter({
+        sleep: (_ms, signal) => new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error))),
+      });
+      const first = await limiter.acquire();
+      let second: number | undefined;
+      void limiter.acquire().then((t) => (second = t));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(second).toBeUndefined();
+      limiter.onSuccess(first);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(second).toBe(1);
+      // Window 2 now: a third goes beside the second, a fourth waits.
+      const got: number[] = [];
+      void limiter.acquire().then((t) => got.push(t));
+      void limiter.acquire().then((t) => got.push(t));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(got).toEqual([2]);
+      limiter.onFailure(2);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(got).toEqual([2, 3]);
+    });
+
+    it('stops gating after the first throttle: the rate paces from then on', async () => {
+      const { limiter } = limiterOn();
+      limiter.onThrottle(await limiter.acquire());
+      // No reports: each request still goes, one interval apart.
+      const tickets = await Promise.all([limiter.acquire(), limiter.acquire()]);
+      expect(tickets).toEqual([1, 2]);
+    });
+
+    it('goes anyway when no earlier request is reported within a second', async () => {
+      const { limiter, clock, sleeps } = limiterOn();
+      await limiter.acquire(); // never reported
+      await limiter.acquire();
+      expect(sleeps).toEqual([1000]);
+      expect(clock.t).toBe(1000);
+    });
+
+    it('clears its wait when a report comes first, and rejects when aborted while waiting', async () => {
+      const waits: AbortSignal[] = [];
+      const limiter = new AdaptiveRateLimiter({
+        sleep: (_ms, signal) =>
+          new Promise<void>((_, reject) => {
+            waits.push(signal as AbortSignal);
+            signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+          }),
+      });
+      const first = await limiter.acquire();
+      const second = limiter.acquire();
+      await new Promise((resolve) => setImmediate(resolve));
+      limiter.onSuccess(first);
+      await second;
+      expect(waits[0]?.aborted).toBe(true);
+      const controller = new AbortController();
+      const third = limiter.acquire(controller.signal); // window 2: goes
+      await third;
+      const fourth = limiter.acquire(controller.signal);
+      await new Promise((resolve) => setImmediate(resolve));
+      controller.abort(new Error('stop'));
+      await expect(fourth).rejects.toThrow('stop');
+    });
+  });
+
+  describe('restart after idle', () => {
+    it('starts over from the rate after the last cut when nothing went for a second, then climbs the curve again', async () => {
+      const { limiter, clock } = limiterOn({ random: () => 0.5 });
+      const tickets = await acquireAtOnce(limiter, 10);
+      limiter.onThrottle(tickets[0] as number); // 0.5 * 5 = 2.5 req/s, the old rate 5
+      // Steadily at the pace for 10 s: the curve climbs well past the old rate.
+      while (clock.t < 10_000) limiter.onSuccess(await limiter.acquire());
+      const climbed = limiter.rate;
+      expect(climbed).toBeGreaterThan(20);
+      // Idle for 4 s (a refresh's ttl): the next request goes at once, the one after at 2.5 req/s.
+      clock.t += 4_000;
+      const back = clock.t;
+      limiter.onSuccess(await limiter.acquire());
+      expect(clock.t).toBe(back);
+      expect(limiter.rate).toBeLessThan(climbed);
+      const before = clock.t;
+      await limiter.acquire();
+      expect(clock.t - before).toBeGreaterThan(1000 / 5);
+      expect(clock.t - before).toBeLessThanOrEqual(1000 / 2.5);
+    });
+
+    it('does not restart while a request is in flight or within a second of the last one', async () => {
+      const { limiter, clock } = limiterOn({ random: () => 0.5 });
+      const tickets = await acquireAtOnce(limiter, 10);
+      limiter.onThrottle(tickets[0] as number);
+      while (clock.t < 10_000) limiter.onSuccess(await limiter.acquire());
+      const climbed = limiter.rate;
+      // In flight (never reported) across a long wait: no restart.
+      await limiter.acquire();
+      clock.t += 4_000;
+      limiter.onSuccess(await limiter.acquire());
+      expect(limiter.rate).toBeGreaterThanOrEqual(climbed);
+      // Within a second: no restart either.
+      clock.t += 900;
+      limiter.onSuccess(await limiter.acquire());
+      expect(limiter.rate).toBeGreaterThanOrEqual(climbed);
+    });
+
+    it('before any throttle, restarts slow start from one request in flight', async () => {
+      let pending: (() => void) | undefined;
+      const clock = { t: 0 };
+      const limiter = new AdaptiveRateLimiter({
+        now: () => clock.t,
+        // Waits until cleared (a report) or woken by the test.
+        sleep: (_ms, signal) =>
+          new Promise<void>((resolve, reject) => {
+            pending = resolve;
+            signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+          }),
+      });
+      for (let i = 0; i < 4; i++) limiter.onSuccess(await limiter.acquire()); // window 5
+      const [a, b] = await Promise.all([limiter.acquire(), limiter.acquire()]); // two at once
+      limiter.onSuccess(a as number);
+      limiter.onSuccess(b as number);
+      clock.t += 5_000;
+      await limiter.acquire(); // in flight, never reported
+      let second: number | undefined;
+      void limiter.acquire().then((t) => (second = t));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(second).toBeUndefined();
+      pending?.();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(second).toBe(7);
+    });
+  });
+
   describe('pacing', () => {
     it('on the first throttle, slows to beta times what got through over the last second', async () => {
       const { limiter, clock } = limiterOn();
@@ -104,69 +250,77 @@ describe(AdaptiveRateLimiter.name, () => {
       }
       const ticket = await limiter.acquire();
       limiter.onThrottle(ticket);
-      expect(limiter.rate).toBeCloseTo(0.7 * 51, 6);
+      expect(limiter.rate).toBeCloseTo(0.5 * 51, 6);
     });
 
     it('on the first throttle, goes by what got through when others drained the bucket, but at least half of what it sent', async () => {
       // A fleet booting together: 10 sent at once, 7 got through (the rest of the bucket went elsewhere).
       const { limiter } = limiterOn();
-      const tickets = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire()));
+      const tickets = await acquireAtOnce(limiter, 10);
       for (const ticket of tickets.slice(0, 7)) limiter.onSuccess(ticket);
       limiter.onThrottle(tickets[7] as number);
-      expect(limiter.rate).toBeCloseTo(0.7 * (7 + 1), 6);
+      expect(limiter.rate).toBeCloseTo(0.5 * (7 + 1), 6);
       // Nothing got through at all: half of what was sent.
       const { limiter: unlucky } = limiterOn();
-      const mine = await Promise.all(Array.from({ length: 10 }, () => unlucky.acquire()));
+      const mine = await acquireAtOnce(unlucky, 10);
       unlucky.onThrottle(mine[0] as number);
-      expect(unlucky.rate).toBeCloseTo(0.7 * 5, 6);
+      expect(unlucky.rate).toBeCloseTo(0.5 * 5, 6);
       // A lone request throttled: as if it had got through, not half a request.
       const { limiter: lone } = limiterOn();
       lone.onThrottle(await lone.acquire());
-      expect(lone.rate).toBeCloseTo(0.7, 6);
+      expect(lone.rate).toBeCloseTo(0.5, 6);
     });
 
     it('reacts once to the throttles of requests sent before its last cut', async () => {
       const { limiter } = limiterOn();
-      const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
+      const tickets = await acquireAtOnce(limiter, 40);
       for (const ticket of tickets.slice(0, 4)) limiter.onThrottle(ticket);
       // None got through: half of the 40 sent, times beta.
-      expect(limiter.rate).toBeCloseTo(0.7 * 20, 6);
+      expect(limiter.rate).toBeCloseTo(0.5 * 20, 6);
     });
 
-    it('after the first cut, doubles the rate every 0.25 s until a second throttle', async () => {
+    it('holds the rate after a cut and grows back slowly: no burst right after a throttle', async () => {
       const { limiter, clock } = limiterOn();
-      const tickets = await Promise.all(Array.from({ length: 10 }, () => limiter.acquire()));
-      limiter.onThrottle(tickets[0] as number);
-      expect(limiter.rate).toBeCloseTo(3.5, 6);
+      const tickets = await acquireAtOnce(limiter, 10);
+      limiter.onThrottle(tickets[0] as number); // 0.5 * 5 = 2.5 req/s, the old rate 5
       clock.t += 500;
-      const ticket = await limiter.acquire();
-      limiter.onSuccess(ticket);
-      expect(limiter.rate).toBeCloseTo(3.5 * 4, 1);
+      limiter.onSuccess(await limiter.acquire());
+      // CUBIC's concave part: above the cut, below the old rate (no doubling ramp).
+      expect(limiter.rate).toBeGreaterThan(2.5);
+      expect(limiter.rate).toBeLessThan(5);
+    });
+
+    it('gives up more of the quota when throttled below the rate of its last cut (fast convergence)', async () => {
+      const { limiter } = limiterOn();
+      const tickets = await acquireAtOnce(limiter, 40);
+      for (const ticket of tickets) limiter.onSuccess(ticket);
+      limiter.onThrottle(tickets[39] as number); // first cut: 0.5 * 40 = 20, old rate 40
+      limiter.onThrottle(await limiter.acquire()); // 20 < 40: aims at (1 + 0.5) / 2 * 20 = 15, cut to 7.5
+      expect(limiter.rate).toBeCloseTo(7.5, 6);
     });
 
     it('recovers gradually along the CUBIC curve after a second cut: back to the old rate after its time window, then above', async () => {
       const { limiter, clock } = limiterOn();
-      const tickets = await Promise.all(Array.from({ length: 40 }, () => limiter.acquire()));
+      const tickets = await acquireAtOnce(limiter, 40);
       for (const ticket of tickets.slice(0, 40)) limiter.onSuccess(ticket);
-      limiter.onThrottle(tickets[39] as number); // first cut: 0.7 * 40 = 28
+      limiter.onThrottle(tickets[39] as number); // first cut: 0.5 * 40 = 20
       const second = await limiter.acquire();
-      limiter.onThrottle(second); // second cut: 0.7 * min(41 sent, 28) = 19.6
+      limiter.onThrottle(second); // second cut: old rate 0.75 * min(41 sent, 20) = 15, cut to 7.5
       const cut = limiter.rate;
-      expect(cut).toBeCloseTo(0.7 * 28, 6);
+      expect(cut).toBeCloseTo(7.5, 6);
       const from = clock.t;
-      const window = Math.cbrt((28 * 0.3) / 0.4); // ~2.8 s
+      const window = Math.cbrt((15 * 0.5) / 0.8); // ~2.1 s
       const rates: number[] = [];
+      // A steady stream at the limiter's pace (never idle), sampled as it passes each mark.
       for (const at of [0.5, 1.5, window, window + 2]) {
-        clock.t = from + at * 1000;
-        const ticket = await limiter.acquire();
-        limiter.onSuccess(ticket);
+        while (clock.t < from + at * 1000) limiter.onSuccess(await limiter.acquire());
         rates.push(limiter.rate);
       }
       expect(rates[0]).toBeGreaterThan(cut);
       expect(rates[1]).toBeGreaterThan(rates[0] as number);
-      expect(rates[1]).toBeLessThan(28);
-      expect(rates[2]).toBeCloseTo(28, 0);
-      expect(rates[3]).toBeGreaterThan(28);
+      expect(rates[1]).toBeLessThan(15);
+      expect(rates[2]).toBeCloseTo(15, 0);
+      expect(rates[3]).toBeGreaterThan(15);
     });
 
     it('paces a steady stream below a throttling service: the send rate drops after the throttles', async () => {
@@ -177,7 +331,7 @@ describe(AdaptiveRateLimiter.name, () => {
       const afterCut = times.slice(46);
       const spacing = ((afterCut.at(-1) as number) - (afterCut[0] as number)) / (afterCut.length - 1);
       expect(spacing).toBeGreaterThan(1000 / 41);
-      expect(spacing).toBeLessThan(1000 / 20);
+      expect(spacing).toBeLessThan(1000 / 5);
     });
 
     it('lets a caller queued at a slow rate go at the rate when its turn comes, not the one when it queued', async () => {
@@ -188,19 +342,20 @@ describe(AdaptiveRateLimiter.name, () => {
         random: () => 0.5,
         sleep: (ms) => new Promise<void>((wake) => sleeps.push({ ms, wake })),
       });
-      const [a, b] = await Promise.all([limiter.acquire(), limiter.acquire()]);
+      const a = await limiter.acquire();
       limiter.onSuccess(a);
-      limiter.onThrottle(b); // 0.7 * (1 through + the throttled one) = 1.4 req/s: 714 ms apart
+      const b = await limiter.acquire();
+      limiter.onThrottle(b); // 0.5 * (1 through + the throttled one) = 1 req/s: 1 s apart
       const first = limiter.acquire();
       const second = limiter.acquire();
       await new Promise((resolve) => setImmediate(resolve));
-      expect(sleeps.map((s) => Math.round(s.ms))).toEqual([714]);
+      expect(sleeps.map((s) => Math.round(s.ms))).toEqual([1000]);
       clock.t += (sleeps[0] as { ms: number }).ms;
       (sleeps[0] as { wake: () => void }).wake();
-      limiter.onSuccess(await first); // the ramp: 1.4 * 2 ** (0.714 / 0.25), about 10 req/s
+      limiter.onSuccess(await first); // CUBIC 1 s after the cut: back near the old rate, 2 req/s
       await new Promise((resolve) => setImmediate(resolve));
-      // Reserved at the old rate it would wait 714 ms more; at the rate now, about 100 ms.
-      expect(sleeps[1]?.ms).toBeLessThan(150);
+      // Reserved at the old rate it would wait 1000 ms more; at the rate now, about 500 ms.
+      expect(sleeps[1]?.ms).toBeLessThan(600);
       clock.t += (sleeps[1] as { ms: number }).ms;
       (sleeps[1] as { wake: () => void }).wake();
       await second;
@@ -213,21 +368,21 @@ describe(AdaptiveRateLimiter.name, () => {
         [0.999_999, 1.25],
       ] as const) {
         const { limiter, clock } = limiterOn({ random: () => random });
-        const tickets = await Promise.all(Array.from({ length: 20 }, () => limiter.acquire()));
-        limiter.onThrottle(tickets[0] as number); // 0.7 * 10 = 7 req/s
+        const tickets = await acquireAtOnce(limiter, 20);
+        limiter.onThrottle(tickets[0] as number); // 0.5 * 10 = 5 req/s
         const times: number[] = [];
         for (let i = 0; i < 4; i++) {
           await limiter.acquire(); // no answers: the rate stays put
           times.push(clock.t);
         }
         const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-        for (const gap of gaps) expect(gap).toBeCloseTo((1000 / 7) * factor, 2);
+        for (const gap of gaps) expect(gap).toBeCloseTo((1000 / 5) * factor, 2);
       }
       // Recovered up to a rateLimit of 5: exactly 200 ms apart.
       const { limiter, clock } = limiterOn({ rateLimit: 5, random: () => 0 });
       limiter.onThrottle(await limiter.acquire());
-      clock.t += 60_000;
-      limiter.onSuccess(await limiter.acquire());
+      // A steady stream at the limiter's pace climbs the curve up to the ceiling.
+      while (limiter.rate < 5 && clock.t < 60_000) limiter.onSuccess(await limiter.acquire());
       expect(limiter.rate).toBe(5);
       const before = clock.t;
       await limiter.acquire();
@@ -239,9 +394,11 @@ describe(AdaptiveRateLimiter.name, () => {
       const { limiter, clock } = limiterOn({ rateLimit: 5 });
       const ticket = await limiter.acquire();
       limiter.onThrottle(ticket);
-      clock.t += 60_000;
-      const later = await limiter.acquire();
-      limiter.onSuccess(later);
+      // Sending steadily for a minute: the curve would be far above 5 by now.
+      while (clock.t < 60_000) {
+        limiter.onSuccess(await limiter.acquire());
+        expect(limiter.rate).toBeLessThanOrEqual(5);
+      }
       expect(limiter.rate).toBe(5);
     });
 
