@@ -14,6 +14,46 @@ class SharedCall {
   readonly controller = new AbortController();
   waiters = 0;
   settled = false;
+  /** The keys it answers, and the table they are in flight in: dropped from it when aborted. */
+  readonly #keys: string[] = [];
+  readonly #table: Map<string, InFlight>;
+
+  constructor(table: Map<string, InFlight>) {
+    this.#table = table;
+  }
+
+  /** Whether later loads may join it: not once it was aborted (its answer is that abort). */
+  get joinable(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  /** Records that `key` rides on it. */
+  carry(key: string): void {
+    this.#keys.push(key);
+  }
+
+  /**
+   * Aborts it and forgets its keys at once: its backend may take a while to reject, and until it
+   * does nobody may join it. (Not a listener on its signal per key: a batch has many keys.)
+   */
+  abort(reason: Error): void {
+    this.controller.abort(reason);
+    for (const key of this.#keys) if (this.#table.get(key)?.call === this) this.#table.delete(key);
+  }
+}
+
+/**
+ * A joined batch settled without an answer for the joiner's key (it failed on other paths, or as
+ * a whole): the joiner fetches the key itself rather than take another root's failure.
+ */
+class NotAnswered {
+  static readonly instance = new NotAnswered();
+}
+
+/** Per key that an explicit refresh fetched: its generation, and the root that stored its newest value. */
+interface KeyGeneration {
+  generation: number;
+  holder: WeakRef<object> | undefined;
 }
 
 /** A key's fetch in flight: the call it rides on (a batch carries many keys) and its answer. */
@@ -31,12 +71,21 @@ interface InFlight {
  *
  * Only promises are held, and only while in flight: a settled call leaves nothing behind. Settled
  * values stay with the roots that stored them; one root per model class is known weakly, as the
- * {@link SharedFetches.peer | peer} later roots of its class may take fresh values from.
+ * {@link SharedFetches.peer | peer} later roots of its class may take fresh values from, and per
+ * key that an explicit refresh fetched, the root that stored its newest generation
+ * ({@link SharedFetches.lenderOf}). A joined batch that fails on other paths is not the joiner's
+ * failure, and no error a joiner gets names another root's paths.
  */
 export class SharedFetches {
   readonly #inflight = new Map<string, InFlight>();
   /** Per model class, one live root whose settled values later roots of the class may take. */
   #peers: WeakMap<object, WeakRef<object>> | undefined = undefined;
+  /**
+   * Keys an explicit refresh (`force`) fetched, with their generation: made on the first one, and
+   * holding only such keys. A peer's value of such a key may predate the refresh, so it is lent
+   * only by the root that stored the key's newest generation.
+   */
+  #generations: Map<string, KeyGeneration> | undefined = undefined;
 
   /**
    * The root registered for `kind` (a model class) by {@link offerPeer}, if it is still alive.
@@ -48,11 +97,52 @@ export class SharedFetches {
     return this.#peers?.get(kind)?.deref();
   }
 
+  /**
+   * The root a new root of `kind` may take `key`'s value from: for a key that was ever refreshed,
+   * the root that stored its newest generation (none while that refresh is in flight, or once
+   * that root is gone); otherwise the class's {@link peer}.
+   */
+  lenderOf(key: string, kind: object): object | undefined {
+    const known = this.#generations?.get(key);
+    return known === undefined ? this.peer(kind) : known.holder?.deref();
+  }
+
   /** Registers `holder` as the peer of `kind` unless a live one (by `isLive`) is registered. */
   offerPeer(kind: object, holder: object, isLive: (peer: object) => boolean): void {
     const current = this.peer(kind);
     if (current !== undefined && (current === holder || isLive(current))) return;
     (this.#peers ??= new WeakMap()).set(kind, new WeakRef(holder));
+  }
+
+  /** `key`'s generation: how many explicit refreshes of it started (0: none). */
+  generation(key: string): number {
+    return this.#generations?.get(key)?.generation ?? 0;
+  }
+
+  /**
+   * After `holder` stored a value of `key` from a fetch that started at `generation`: when that
+   * is still the key's newest and the key was ever refreshed, `holder` becomes the root others
+   * take the key from (the newest such store wins).
+   */
+  stored(key: string, generation: number, holder: object): void {
+    const known = this.#generations?.get(key);
+    if (known !== undefined && known.generation === generation) known.holder = new WeakRef(holder);
+  }
+
+  /**
+   * Starts a new generation of `key`: an explicit refresh of it is starting (called before its
+   * fetch, synchronously). No root lends the key until one stores a value fetched from now on,
+   * and the call in flight, which may predate a rotation, is joined no more.
+   */
+  beginRefresh(key: string): void {
+    const generations = (this.#generations ??= new Map());
+    const known = generations.get(key);
+    if (known === undefined) generations.set(key, { generation: 1, holder: undefined });
+    else {
+      known.generation++;
+      known.holder = undefined;
+    }
+    this.#inflight.delete(key);
   }
 
   /** Number of keys in flight. */
@@ -62,14 +152,16 @@ export class SharedFetches {
 
   /**
    * The answer for `key`: joins the call in flight, or starts one with `start`. The caller waits
-   * on `signal` (its own call's, aborted when its model is disposed); the shared call is aborted
-   * only once every waiter's signal has.
+   * on `signal` (its own call's, aborted when its model is disposed or its caller gives up); the
+   * shared call is aborted only once every waiter's signal has. A joined batch that does not
+   * answer for `key` (it failed on other paths, or as a whole) is not this caller's failure: the
+   * key is then fetched on its own.
    */
   get(key: string, signal: AbortSignal, force: boolean, start: (signal: AbortSignal) => Promise<string>): Promise<string> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
-    const inflight = force ? undefined : this.#inflight.get(key);
-    if (inflight !== undefined) return wait(inflight.call, inflight.promise, signal);
-    const call = new SharedCall();
+    const inflight = force ? undefined : this.#joinable(key);
+    if (inflight !== undefined) return this.#join(inflight, signal, () => this.get(key, signal, false, start));
+    const call = new SharedCall(this.#inflight);
     const promise = settleOn(call, start(call.controller.signal));
     this.#track(key, { call, promise });
     return wait(call, promise, signal);
@@ -79,7 +171,7 @@ export class SharedFetches {
    * The values of unversioned `paths`: the ones in flight are joined, the rest fetched with one
    * `start` (a `getBatch`). Settles as one `getBatch` would: a record of every path, one
    * `SecretNotFoundError` naming every missing path, or a `PartialBatchError` with what was read
-   * when some of it failed transiently.
+   * when some of it failed transiently. Errors name only `paths`, never a joined batch's others.
    */
   async batch(
     paths: readonly string[],
@@ -91,13 +183,13 @@ export class SharedFetches {
     const joined: [string, Promise<string>][] = [];
     const rest: string[] = [];
     for (const path of new Set(paths)) {
-      const inflight = force ? undefined : this.#inflight.get(path);
-      if (inflight !== undefined) joined.push([path, wait(inflight.call, inflight.promise, signal)]);
-      else rest.push(path);
+      const inflight = force ? undefined : this.#joinable(path);
+      if (inflight === undefined) rest.push(path);
+      else joined.push([path, this.#join(inflight, signal, () => this.get(path, signal, false, (own) => start([path], own).then((record) => pick(record, path))))]);
     }
     let own: Promise<Record<string, string>> | undefined;
     if (rest.length > 0) {
-      const call = new SharedCall();
+      const call = new SharedCall(this.#inflight);
       const batch = settleOn(call, start(rest, call.controller.signal));
       for (const path of rest) this.#track(path, { call, promise: valueOf(batch, path) });
       own = wait(call, batch, signal);
@@ -114,9 +206,12 @@ export class SharedFetches {
     ];
     for (const [asked, result] of settled) {
       if (result.status === 'fulfilled') {
-        const value = result.value;
-        if (typeof value === 'string') values[asked[0] as string] = value;
-        else Object.assign(values, value);
+        const value: unknown = result.value;
+        // Only the asked paths, as answered: whatever else a misbehaving backend returned stays
+        // out, and a value that is not a string is left for the caller's check to refuse.
+        if (asked === rest) {
+          for (const path of rest) if (typeof value === 'object' && value !== null && Object.hasOwn(value, path)) values[path] = (value as Record<string, string>)[path] as string;
+        } else values[asked[0] as string] = value as string;
         continue;
       }
       const error: unknown = result.reason;
@@ -135,9 +230,24 @@ export class SharedFetches {
     return settleBatch([...rest, ...joined.map(([path]) => path)], values, missing, owed);
   }
 
+  /** The call in flight for `key`, unless it was aborted (its last waiter left). */
+  #joinable(key: string): InFlight | undefined {
+    const inflight = this.#inflight.get(key);
+    return inflight?.call.joinable === true ? inflight : undefined;
+  }
+
+  /** Waits on `inflight`; when it settles without an answer for the key, runs `alone` instead. */
+  #join(inflight: InFlight, signal: AbortSignal, alone: () => Promise<string>): Promise<string> {
+    return wait(inflight.call, inflight.promise, signal).catch((error: unknown) => {
+      if (error !== NotAnswered.instance) throw error;
+      return alone();
+    });
+  }
+
   /** Makes `inflight` the call later loads of `key` join, until it settles. */
   #track(key: string, inflight: InFlight): void {
     this.#inflight.set(key, inflight);
+    inflight.call.carry(key);
     const settle = (): void => {
       if (this.#inflight.get(key) === inflight) this.#inflight.delete(key);
     };
@@ -165,7 +275,7 @@ function wait<T>(call: SharedCall, promise: Promise<T>, signal: AbortSignal): Pr
   }
   call.waiters++;
   const leave = (): void => {
-    if (--call.waiters === 0 && !call.settled) call.controller.abort(abortReason(signal));
+    if (--call.waiters === 0 && !call.settled) call.abort(abortReason(signal));
   };
   signal.addEventListener('abort', leave, { once: true });
   const done = (): void => signal.removeEventListener('abort', leave);
@@ -173,27 +283,30 @@ function wait<T>(call: SharedCall, promise: Promise<T>, signal: AbortSignal): Pr
   return promise;
 }
 
-/** One path's share of a batch, settled as a single `get` of it would be. */
+/** `path`'s value in a one-path batch's `record`, or the error a `get` of a missing one gives. */
+function pick(record: Record<string, string>, path: string): string {
+  // Own keys only: a path named like an Object.prototype member must not read the prototype.
+  if (typeof record === 'object' && record !== null && Object.hasOwn(record, path)) return record[path] as string;
+  throw missingSecrets([path]);
+}
+
+/**
+ * One path's share of a batch, for the roots that join it: its value, a `SecretNotFoundError`
+ * naming only it (no `cause`: the batch's error names the starter's other paths), or
+ * {@link NotAnswered} when the batch failed otherwise, so that the joiner fetches it itself.
+ */
 function valueOf(batch: Promise<Record<string, string>>, path: string): Promise<string> {
   const value = batch.then(
-    (record) => {
-      // Own keys only: a path named like an Object.prototype member must not read the prototype.
-      if (typeof record === 'object' && record !== null && Object.hasOwn(record, path)) return record[path] as string;
-      throw missingSecrets([path]);
-    },
+    (record) => pick(record, path),
     (error: unknown) => {
       if (PartialBatchError.is(error)) {
         const fetched = PartialBatchError.fetchedValues(error);
         if (Object.hasOwn(fetched, path)) return fetched[path] as string;
-        if (error.missing.includes(path)) throw missingSecrets([path], error);
-        throw error.owed.find((owed) => owed.paths.includes(path))?.error ?? error;
+        if (error.missing.includes(path)) throw missingSecrets([path]);
+      } else if (SecretNotFoundError.is(error) && (error.paths.includes(path) || error.path === path)) {
+        throw missingSecrets([path]);
       }
-      if (SecretNotFoundError.is(error) && (error.paths.includes(path) || error.path === path)) throw missingSecrets([path], error);
-      if (SecretNotFoundError.is(error)) {
-        // The batch named others missing and returned nothing of this one: it is owed, not missing.
-        throw new TransientError(`the batch that read '${path}' failed on other paths`, { path, cause: error });
-      }
-      throw error;
+      throw NotAnswered.instance;
     },
   );
   // Nobody may join it; its failure is the batch's, handled there.

@@ -13,7 +13,8 @@ type Trace = { paths: readonly string[]; batch: boolean; version?: number | stri
  * (traced once on the `vaultly:fetch` channel, by the root that started it), which is aborted
  * only when every root waiting on it has stopped. Backends add an abort listener to the signal
  * they get; one long-lived signal shared by every call would collect a listener per concurrent
- * read (and a MaxListenersExceededWarning past ten).
+ * read (and a MaxListenersExceededWarning past ten). A forced call (an explicit refresh) starts a
+ * new generation of its keys first, so that no root lends a value that may predate it.
  */
 export class BackendCalls {
   readonly #backend: Backend;
@@ -54,23 +55,40 @@ export class BackendCalls {
     for (const controller of calls) controller.abort(reason);
   }
 
-  /** `backend.getBatch` of `paths`, joining the keys another root is fetching unless `force`. */
-  batch(paths: readonly string[], force = false): Promise<Record<string, string>> {
-    return this.#call((signal) =>
-      this.#shared.batch(paths, signal, force, (rest, shared) => this.#traced({ paths: rest, batch: true }, () => this.#backend.getBatch(rest, { signal: shared }))),
+  /**
+   * `backend.getBatch` of `paths`, joining the keys another root is fetching unless `force`.
+   * `signal` (a caller's) stops this root's wait on the call too, not only the model's dispose.
+   */
+  batch(paths: readonly string[], force = false, signal?: AbortSignal): Promise<Record<string, string>> {
+    if (force && this.#reason === undefined) for (const path of paths) this.#shared.beginRefresh(path);
+    return this.#call(
+      (own) => this.#shared.batch(paths, own, force, (rest, shared) => this.#traced({ paths: rest, batch: true }, () => this.#backend.getBatch(rest, { signal: shared }))),
+      signal,
     );
   }
 
-  /** `backend.get` of one slot, with its version if it has one, joining another root's fetch of it unless `force`. */
-  get(slot: Slot, force = false): Promise<string> {
+  /**
+   * `backend.get` of one slot, with its version if it has one, joining another root's fetch of it
+   * unless `force`. `signal` (a caller's) stops this root's wait on the call too.
+   */
+  get(slot: Slot, force = false, signal?: AbortSignal): Promise<string> {
     const { path, version } = slot;
-    return this.#call((signal) =>
-      this.#shared.get(cacheKey(path, version), signal, force, (shared) =>
-        this.#traced(version === undefined ? { paths: [path], batch: false } : { paths: [path], batch: false, version }, () =>
-          this.#backend.get(path, version === undefined ? { signal: shared } : { version, signal: shared }),
+    const key = cacheKey(path, version);
+    if (force && this.#reason === undefined) this.#shared.beginRefresh(key);
+    return this.#call(
+      (own) =>
+        this.#shared.get(key, own, force, (shared) =>
+          this.#traced(version === undefined ? { paths: [path], batch: false } : { paths: [path], batch: false, version }, () =>
+            this.#backend.get(path, version === undefined ? { signal: shared } : { version, signal: shared }),
+          ),
         ),
-      ),
+      signal,
     );
+  }
+
+  /** The generation of `key` a fetch starting now gets (see {@link SharedFetches.generation}). */
+  generation(key: string): number {
+    return this.#shared.generation(key);
   }
 
   #traced<T>(trace: Trace, run: () => Promise<T>): Promise<T> {
@@ -82,12 +100,16 @@ export class BackendCalls {
    * promise like any other failure (no sibling promise is left unhandled), and a synchronous
    * read that starts a background refresh never runs backend code inside the property getter.
    */
-  #call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  #call<T>(run: (signal: AbortSignal) => Promise<T>, caller: AbortSignal | undefined): Promise<T> {
     // A disposed model reaches the backend no more.
     if (this.#reason !== undefined) return Promise.reject(this.#reason);
+    if (caller?.aborted === true) return Promise.reject(abortReason(caller));
     const controller = new AbortController();
     (this.#calls ??= new Set()).add(controller);
     const signal = controller.signal;
+    // The caller giving up aborts this root's wait, as the model's dispose does.
+    const onCaller = (): void => controller.abort(abortReason(caller as AbortSignal));
+    caller?.addEventListener('abort', onCaller, { once: true });
     const promise = new Promise<T>((resolve, reject) => {
       // Settled on abort even when the backend ignores the signal. The listener is on this
       // call's own signal, so it goes away with it.
@@ -98,6 +120,7 @@ export class BackendCalls {
     });
     const done = (): void => {
       this.#calls?.delete(controller);
+      caller?.removeEventListener('abort', onCaller);
     };
     promise.then(done, done);
     return promise;

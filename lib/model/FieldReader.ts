@@ -77,7 +77,7 @@ export class FieldReader {
     this.#assertLive(field.label);
     if (this.isFresh(binding)) return binding.value;
     try {
-      const raw = await raceAbort(this.#options.fetcher.load(slot), signal);
+      const raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
       // Disposed while it waited: the values are gone, and a fetch may not have been stored.
       this.#assertLive(field.label);
       return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
@@ -101,7 +101,7 @@ export class FieldReader {
     const slot = slotOf(binding);
     const field = binding.field;
     this.#assertLive(field.label);
-    const raw = await raceAbort(this.#options.fetcher.load(slot, true), signal);
+    const raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
     this.#assertLive(field.label);
     return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
   }

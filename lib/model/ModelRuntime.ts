@@ -88,20 +88,35 @@ export class ModelRuntime {
   }
 
   /**
-   * A fresh raw value for `slot`'s key held by the peer of this root's class (see
-   * {@link SharedFetches.peer}), as a {@link Lender} for the fetcher; it then expires when the
-   * peer's does. Only a slot that keeps its raw string (its first field is an untransformed
+   * A fresh raw value for `slot`'s key held by the peer of this root's class, or for a key that
+   * was refreshed, by the root that stored its newest generation (see
+   * {@link SharedFetches.lenderOf}), as a {@link Lender} for the fetcher; it then expires when the
+   * lender's does. Only a slot that keeps its raw string (its first field is an untransformed
    * String, or has ttl 0) can lend: a cast value is not the backend's answer.
    */
   lend(slot: Slot): Lent | undefined {
-    const peer = this.#shared?.peer(this.#kind as object);
+    const peer = this.#shared?.lenderOf(slot.key, this.#kind as object);
     if (!isLivePeer(peer) || peer === this) return undefined;
     return peer.#lendTo(slot);
   }
 
-  /** After a load: becomes its class's peer unless a live one is registered. */
+  /** After `slot` stored a value fetched at `generation`: may become the root others take the key from. */
+  stored(slot: Slot, generation: number): void {
+    if (!this.disposed) this.#shared?.stored(slot.key, generation, this);
+  }
+
+  /**
+   * After a load: becomes its class's peer unless a live one that still holds a fresh value is
+   * registered (an idle peer whose values all expired lends nothing).
+   */
   loaded(): void {
-    if (!this.disposed) this.#shared?.offerPeer(this.#kind as object, this, isLivePeer);
+    if (!this.disposed) this.#shared?.offerPeer(this.#kind as object, this, (peer) => isLivePeer(peer) && peer.#holdsFresh());
+  }
+
+  /** Whether any of its slots holds a value fresh by flag and by clock. */
+  #holdsFresh(): boolean {
+    const now = this.#partition.clock.now();
+    return this.slots.some((slot) => slot.state === EntryState.Fresh && (slot.expiresAt === NEVER || now < slot.expiresAt));
   }
 
   #lendTo(slot: Slot): Lent | undefined {

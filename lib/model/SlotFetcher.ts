@@ -7,19 +7,35 @@ import { expectString } from './expectString.js';
 import type { Slot } from './Slot.js';
 import type { SlotStore } from './SlotStore.js';
 
-/** A fresh raw value another root holds for a key, and the share of its ttl it has left. */
+/** A fresh raw value another root holds for a key, and the share of its ttl it has left now. */
 export interface Lent {
   readonly raw: string;
-  /** Passed to the store as the expiry factor: the taken value expires when the lender's does. */
+  /**
+   * Passed to the store as the expiry factor, so the taken value expires when the lender's does:
+   * valid only now, so a value is taken (again) right before it is stored.
+   */
   readonly factor: number;
 }
 
-/** How a root takes settled values from another root of the cache (see {@link SharedFetches.peer}). */
+/** How a root takes settled values from another root of the cache (see {@link SharedFetches.lenderOf}). */
 export interface Lender {
   /** A fresh raw value for `slot`'s key held by another live root, if any. */
   lend(slot: Slot): Lent | undefined;
   /** Called after a load stored values: the root may become the one others take from. */
   loaded(): void;
+  /** Called after `slot`'s value, from a fetch started at `generation` of its key, was stored. */
+  stored(slot: Slot, generation: number): void;
+}
+
+/**
+ * The callers waiting on one root's fetch of a slot that a caller with a signal started: when
+ * every one of them gave up, the fetch is aborted (and with it this root's wait on the shared
+ * backend call). A caller without a signal pins it: it then runs to the end.
+ */
+class Waiters {
+  readonly controller = new AbortController();
+  count = 0;
+  pinned = false;
 }
 
 /**
@@ -34,6 +50,8 @@ export class SlotFetcher {
   readonly #store: SlotStore;
   readonly #name: string;
   readonly #lender: Lender | undefined;
+  /** The waiters of fetches that callers with a signal started, by the fetch's promise. */
+  #waiters: WeakMap<Promise<string>, Waiters> | undefined = undefined;
 
   /**
    * @param calls - the model's backend calls; once aborted, the model is disposed
@@ -51,10 +69,13 @@ export class SlotFetcher {
   /**
    * One fetch per key in flight (`force` starts a new one anyway); the value is stored only if
    * every field bound to it casts, and only if no fetch that started later was stored first.
+   * A caller's `signal` counts it as a waiter: the fetch is aborted once every waiter gave up.
    */
-  load(slot: Slot, force = false): Promise<string> {
+  load(slot: Slot, force = false, signal?: AbortSignal): Promise<string> {
     const inflight = slot.fetches?.inflight;
-    if (inflight !== undefined && !force) return inflight;
+    const waiters = inflight === undefined ? undefined : this.#waiters?.get(inflight);
+    // One whose waiters all gave up is not joined: its answer is their abort.
+    if (inflight !== undefined && !force && waiters?.controller.signal.aborted !== true) return this.#wait(inflight, waiters, signal);
     const fetches = slot.fetchState();
     const sequence = ++fetches.started;
     // Another root of the cache may be fetching this key: join it, unless forced (or invalidated).
@@ -70,18 +91,43 @@ export class SlotFetcher {
       }
       return Promise.resolve(lent.raw);
     }
-    const promise = this.#calls.get(slot, !joinable)
+    const own = signal === undefined ? undefined : new Waiters();
+    const call = this.#calls.get(slot, !joinable, own?.controller.signal);
+    const generation = this.#lender === undefined ? 0 : this.#calls.generation(slot.key);
+    const promise = call
       .then((raw) => {
         const value = expectString(raw, slot);
         this.#store.commit([[slot, value]], [sequence]);
+        this.#lender?.stored(slot, generation);
         this.#lender?.loaded();
         return value;
       })
       .catch((error: unknown) => {
-        fetches.fail(sequence, error);
+        // Every caller gave up: nothing failed that a later read should see.
+        if (own?.controller.signal.aborted !== true) fetches.fail(sequence, error);
         throw error;
       });
     track(slot, sequence, promise);
+    if (own === undefined) return promise;
+    (this.#waiters ??= new WeakMap()).set(promise, own);
+    return this.#wait(promise, own, signal);
+  }
+
+  /** Counts the caller as a waiter of `promise` (by its `signal`, or for good without one). */
+  #wait(promise: Promise<string>, waiters: Waiters | undefined, signal: AbortSignal | undefined): Promise<string> {
+    if (waiters === undefined) return promise;
+    if (signal === undefined) {
+      waiters.pinned = true;
+      return promise;
+    }
+    if (signal.aborted) return promise;
+    waiters.count++;
+    const leave = (): void => {
+      if (--waiters.count === 0 && !waiters.pinned) waiters.controller.abort(signal.reason);
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    const done = (): void => signal.removeEventListener('abort', leave);
+    promise.then(done, done);
     return promise;
   }
 
@@ -114,12 +160,30 @@ export class SlotFetcher {
         detached.push(force || allDetached[i] === true);
       }
     });
-    const work = this.#fetchAndCommit(fetched, sequences, detached).then((values) => {
-      for (const [slot, { raw, factor }, sequence] of lent) {
-        this.#store.commit([[slot, raw]], [sequence], factor);
-        values.set(slot, raw);
+    const work = this.#fetchAndCommit(fetched, sequences, detached).then(async (values) => {
+      // Taken again now: while the rest was fetched, the lender's value may have expired, or a
+      // refresh made another root the lender. What is no longer lent is fetched.
+      const late: Slot[] = [];
+      const lateSequences: number[] = [];
+      for (const [slot, , sequence] of lent) {
+        const now = this.#calls.aborted ? undefined : this.#lender?.lend(slot);
+        if (now === undefined) {
+          late.push(slot);
+          lateSequences.push(sequence);
+          continue;
+        }
+        this.#store.commit([[slot, now.raw]], [sequence], now.factor);
+        values.set(slot, now.raw);
       }
-      if (fetched.length > 0) this.#lender?.loaded();
+      if (late.length > 0) {
+        const more = await this.#fetchAndCommit(
+          late,
+          lateSequences,
+          late.map(() => false),
+        );
+        for (const [slot, value] of more) values.set(slot, value);
+      }
+      if (fetched.length > 0 || late.length > 0) this.#lender?.loaded();
       return values;
     });
     fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot) as string)));
@@ -141,6 +205,8 @@ export class SlotFetcher {
             forceBatch,
           );
     const singles = slots.flatMap((slot, i) => (slot.version === undefined ? [] : [this.#calls.get(slot, forced[i] === true).then((raw) => expectString(raw, slot))]));
+    // Taken once the calls started: a forced one began a new generation of its keys.
+    const generations = this.#lender === undefined ? undefined : slots.map((slot) => this.#calls.generation(slot.key));
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];
@@ -193,6 +259,7 @@ export class SlotFetcher {
       slots.filter((slot) => values.has(slot)).map((slot) => [slot, values.get(slot) as string] as const),
       sequences.filter((_, i) => values.has(slots[i] as Slot)),
     );
+    if (generations !== undefined) slots.forEach((slot, i) => this.#lender?.stored(slot, generations[i] as number));
     return values;
   }
 

@@ -22,6 +22,11 @@ function held<T>(): { start: (signal: AbortSignal) => Promise<T>; resolve: (valu
   };
 }
 
+/** Lets promise callbacks run. */
+async function flushPromises(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
 describe('Class: SharedFetches', () => {
   describe('Method: get', () => {
     it('joins the call in flight for a key: one start for many waiters, and forgets it once settled', async () => {
@@ -97,6 +102,67 @@ describe('Class: SharedFetches', () => {
     });
   });
 
+  describe('Method: get (joining)', () => {
+    it('never joins a call whose last waiter left, and forgets it at once', async () => {
+      const fetches = new SharedFetches();
+      const first = held<string>();
+      const leaving = new AbortController();
+      void fetches.get('/a', leaving.signal, false, first.start).catch(() => undefined);
+      leaving.abort();
+      expect(first.signals[0]?.aborted).toBe(true);
+      // The aborted call has not settled yet (its backend rejects later), but is gone from the table.
+      expect(fetches.size).toBe(0);
+      const second = held<string>();
+      const read = fetches.get('/a', new AbortController().signal, false, second.start);
+      second.resolve('v');
+      await expect(read).resolves.toBe('v');
+    });
+
+    it("fetches a key itself when the batch it joined failed on others' paths, naming none of them", async () => {
+      const fetches = new SharedFetches();
+      const batchCall = held<Record<string, string>>();
+      void fetches.batch(['/a', '/other'], new AbortController().signal, false, (_paths, signal) => batchCall.start(signal)).catch(() => undefined);
+      const alone = held<string>();
+      const read = fetches.get('/a', new AbortController().signal, false, alone.start);
+      batchCall.reject(new SecretNotFoundError('missing /other', { paths: ['/other'] }));
+      await flushPromises();
+      expect(alone.signals).toHaveLength(1);
+      alone.resolve('1');
+      await expect(read).resolves.toBe('1');
+    });
+
+    it('gets a SecretNotFoundError naming only its key, without cause, when the batch it joined names it missing', async () => {
+      const fetches = new SharedFetches();
+      const batchCall = held<Record<string, string>>();
+      void fetches.batch(['/a', '/other'], new AbortController().signal, false, (_paths, signal) => batchCall.start(signal)).catch(() => undefined);
+      const read = fetches.get('/a', new AbortController().signal, false, () => Promise.reject(new Error('must join')));
+      batchCall.reject(new SecretNotFoundError('missing /a, /other', { paths: ['/a', '/other'] }));
+      const error = await read.catch((e: unknown) => e);
+      expect((error as SecretNotFoundError).paths).toEqual(['/a']);
+      expect((error as Error).cause).toBeUndefined();
+    });
+  });
+
+  describe('Method: generation', () => {
+    it('starts at 0, counts explicit refreshes, and lends a refreshed key only from the root that stored its newest generation', () => {
+      const fetches = new SharedFetches();
+      const kind = {};
+      const peer = {};
+      const refresher = {};
+      fetches.offerPeer(kind, peer, () => true);
+      expect(fetches.generation('/a')).toBe(0);
+      expect(fetches.lenderOf('/a', kind)).toBe(peer);
+      fetches.beginRefresh('/a');
+      expect(fetches.generation('/a')).toBe(1);
+      expect(fetches.lenderOf('/a', kind)).toBeUndefined();
+      fetches.stored('/a', 0, peer); // from a fetch that started before the refresh
+      expect(fetches.lenderOf('/a', kind)).toBeUndefined();
+      fetches.stored('/a', 1, refresher);
+      expect(fetches.lenderOf('/a', kind)).toBe(refresher);
+      expect(fetches.lenderOf('/b', kind)).toBe(peer);
+    });
+  });
+
   describe('Method: batch', () => {
     it('joins the keys in flight and asks the backend for the rest only', async () => {
       const fetches = new SharedFetches();
@@ -147,6 +213,19 @@ describe('Class: SharedFetches', () => {
       expect(PartialBatchError.is(error)).toBe(true);
       expect((error as PartialBatchError).owed).toEqual([{ paths: ['/a'], error: blip }]);
       expect(PartialBatchError.fetchedValues(error as PartialBatchError)).toEqual({ '/b': '2' });
+    });
+
+    it('copies only the asked paths: a joined non-string answer is not spread into the record', async () => {
+      const fetches = new SharedFetches();
+      const single = held<string>();
+      void fetches.get('/a', new AbortController().signal, false, single.start).catch(() => undefined);
+      const batch = fetches.batch(['/a', '/b'], new AbortController().signal, false, async () => ({ '/b': 'real', '/c': 'extra' }));
+      // A misbehaving backend answers a get with a record.
+      single.resolve({ '/b': 'forged' } as unknown as string);
+      const record = await batch;
+      expect(record['/b']).toBe('real');
+      expect(Object.hasOwn(record, '/c')).toBe(false);
+      expect(record['/a']).toEqual({ '/b': 'forged' }); // left for the caller's string check to refuse
     });
 
     it('returns the batch untouched when nothing was joined, and a forced batch joins nothing', async () => {
