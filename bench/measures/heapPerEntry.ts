@@ -1,4 +1,4 @@
-import { bindSecrets, dispose, prefetch, SecretCache } from 'vaultly';
+import { bindSecrets, dispose, prefetch } from 'vaultly';
 import { MockBackend } from 'vaultly/testing';
 
 import type { BenchConfig } from '../BenchConfig.js';
@@ -31,12 +31,10 @@ function medianOf(count: number, run: () => number): number {
  * them. What is not: the key strings, which exist before the window on both sides (they are the
  * model's paths, defined with its class, and the map reuses them).
  *
- * Two paths through vaultly are measured:
- * - a bound model with one field per entry, prefetched from a MockBackend (the class is defined
- *   and one instance bound and disposed before the window, so that class metadata, JIT code and
- *   flattened path strings are not counted; the backend's own copies are deleted before the
- *   window closes);
- * - `SecretCache` partition entries stored directly with `CachePartition.store`.
+ * Measured: a bound model with one field per entry, prefetched from a MockBackend (the class is
+ * defined and one instance bound and disposed before the window, so that class metadata, JIT code
+ * and flattened path strings are not counted; the backend's own copies are deleted before the
+ * window closes).
  */
 export async function heapPerEntry(bench: BenchConfig): Promise<Measure[]> {
   const gc = gcFunction();
@@ -61,24 +59,6 @@ export async function heapPerEntry(bench: BenchConfig): Promise<Measure[]> {
   };
   mapRun();
   const mapBytes = medianOf(WINDOWS, mapRun);
-
-  const partitionRun = (): number => {
-    const cache = new SecretCache();
-    const partition = cache.partition();
-    // One entry stored before the window, so that the partition's lazily built parts exist.
-    partition.store(partition.entry('/bench/heap/warm-up'), makeValue(0, bench.valueLength), undefined);
-    const before = liveHeap(gc);
-    let values: string[] | undefined = makeValues();
-    for (let i = 0; i < n; i++) partition.store(partition.entry(paths[i] as string), values[i] as string, undefined);
-    values = undefined;
-    const after = liveHeap(gc);
-    const ok = partition.size === n + 1 && partition.peek(paths[n - 1] as string)?.value?.length === bench.valueLength;
-    cache.dispose();
-    if (!ok) throw new Error('heap: the partition lost entries');
-    return after - before;
-  };
-  partitionRun();
-  const partitionBytes = medianOf(WINDOWS, partitionRun);
 
   const Model = generateModel(`Heap${n}Config`, paths);
   const modelRun = async (): Promise<number> => {
@@ -128,14 +108,6 @@ export async function heapPerEntry(bench: BenchConfig): Promise<Measure[]> {
       ours: perEntry(modelBytes),
       met: TARGET.met(modelBytes, mapBytes),
       detail: { method: 'heapUsed after gc() x2, before and after, median of 3 windows; ' + valueBytes, entries: n, oursBytes: modelBytes, baselineBytes: mapBytes },
-    }),
-    measure({
-      ...common,
-      id: 'heap-partition',
-      name: `Heap per cached entry: CachePartition.store, ${n.toLocaleString('en-US')} entries`,
-      ours: perEntry(partitionBytes),
-      met: TARGET.met(partitionBytes, mapBytes),
-      detail: { method: 'heapUsed after gc() x2, before and after, median of 3 windows; ' + valueBytes, entries: n, oursBytes: partitionBytes, baselineBytes: mapBytes },
     }),
   ];
 }

@@ -3,14 +3,14 @@
  * constructor, from two heap snapshots (before and after building `n` entries; objects present in
  * the first are left out). Run after `npm run bench` (or the two builds):
  *
- *   node --expose-gc build/bench/tools/heapBreakdown.js model|partition|map [n = 10000]
+ *   node --expose-gc build/bench/tools/heapBreakdown.js model|map [n = 10000]
  *
  * The set of ids of the first snapshot is itself on the heap while the second is taken; it shows
  * as a few large `array:` rows (about 1,100 bytes/entry) to be ignored.
  */
 import { getHeapSnapshot } from 'node:v8';
 
-import { bindSecrets, dispose, prefetch, SecretCache } from 'vaultly';
+import { bindSecrets, dispose, prefetch } from 'vaultly';
 import { MockBackend } from 'vaultly/testing';
 
 import { gcFunction } from '../harness/collectGarbage.js';
@@ -56,9 +56,6 @@ async function main(): Promise<void> {
   await prefetch(warmUp);
   dispose(warmUp);
   empty();
-  const cache = new SecretCache();
-  const partition = cache.partition();
-  partition.store(partition.entry('/warm-up'), makeValue(0, 32), undefined);
 
   gc();
   gc();
@@ -70,8 +67,6 @@ async function main(): Promise<void> {
     keep = await bindSecrets(new Model(), { backend });
     await prefetch(keep as object);
     empty();
-  } else if (mode === 'partition') {
-    paths.forEach((path, i) => partition.store(partition.entry(path), makeValue(i, 32), undefined));
   } else {
     keep = new Map(paths.map((path, i) => [path, makeValue(i, 32)]));
   }
@@ -90,8 +85,7 @@ async function main(): Promise<void> {
   for (const [key, { count, bytes }] of [...rows].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 24)) {
     process.stdout.write(`${(bytes / n).toFixed(1).padStart(8)}  ${String(count).padStart(8)}  ${key}\n`);
   }
-  if (keep === null || partition.size === 0) process.stdout.write('(unreachable: keeps the structures alive until here)\n');
-  cache.dispose();
+  if (keep === null) process.stdout.write('(unreachable: keeps the structures alive until here)\n');
 }
 
 await main();

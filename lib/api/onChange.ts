@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { ChangeListener } from '../model/ChangeEvent.js';
-import type { Binding } from '../model/Binding.js';
+import type { Binding } from '../model/Slot.js';
 import { fieldOf } from '../model/fieldOf.js';
 import { stateOf } from '../model/stateOf.js';
 

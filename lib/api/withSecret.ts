@@ -1,4 +1,4 @@
-import type { Binding } from '../model/Binding.js';
+import type { Binding } from '../model/Slot.js';
 import { fieldOf } from '../model/fieldOf.js';
 import type { ModelState } from '../model/ModelState.js';
 

@@ -40,14 +40,13 @@ class ExpiryTimer {
 const orphanedTimers = new FinalizationRegistry<ExpiryTimer>((timer) => timer.clear());
 
 /**
- * The cache of one root model. Entries are keyed by `path` or `path@version`, or adopted as a
- * list (a bound model's slots, which it looks up by position rather than by key).
+ * The cache of one root model: the expiry of the entries it adopts (a bound model's slots, which
+ * the model finds by field position, never by key, so the partition keeps no key map).
  *
  * Expiry is pushed, not polled: a min-heap of deadlines and one unref'd timer mark entries
  * expired when their time comes, so a warm read only checks a flag and never calls the clock.
  */
 export class CachePartition {
-  readonly #entries = new Map<string, CacheEntry>();
   readonly #adopted: (readonly CacheEntry<unknown>[])[] = [];
   readonly #heap: CacheEntry<unknown>[] = [];
   readonly #disposeListeners: (() => void)[] = [];
@@ -88,31 +87,16 @@ export class CachePartition {
     return this.#clock;
   }
 
-  /** Number of entries, loaded or not, keyed and adopted. */
+  /** Number of entries, loaded or not. */
   get size(): number {
-    let size = this.#entries.size;
+    let size = 0;
     for (const list of this.#adopted) size += list.length;
     return size;
   }
 
-  /** The entry for `key`, created empty if absent. */
-  entry(key: string): CacheEntry {
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      entry = new CacheEntry();
-      this.#entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  /** The entry for `key` if there is one (adopted entries have no key). */
-  peek(key: string): CacheEntry | undefined {
-    return this.#entries.get(key);
-  }
-
   /**
-   * Takes in a list of entries made elsewhere: `expireAll`, `clear` and `size` then cover them.
-   * The list is held, not copied; the owner must not add to it afterwards.
+   * Takes in a list of entries made elsewhere (a bound model's slots): `expireAll`, `clear` and
+   * `size` then cover them. The list is held, not copied; the owner must not add to it afterwards.
    */
   adopt(entries: readonly CacheEntry<unknown>[]): void {
     if (!this.#disposed) this.#adopted.push(entries);
@@ -155,7 +139,6 @@ export class CachePartition {
 
   /** Marks every loaded entry expired, ttl-less ones too. */
   expireAll(): void {
-    for (const entry of this.#entries.values()) this.#expire(entry);
     for (const list of this.#adopted) for (const entry of list) this.#expire(entry);
     this.#arm();
   }
@@ -172,9 +155,7 @@ export class CachePartition {
   clear(): void {
     this.#stopTimer();
     this.#heap.length = 0;
-    for (const entry of this.#entries.values()) reset(entry);
     for (const list of this.#adopted) for (const entry of list) reset(entry);
-    this.#entries.clear();
     this.#adopted.length = 0;
   }
 

@@ -1,6 +1,6 @@
 import { log, type Logger } from '../logging/Logger.js';
 import type { ChangeEvent, ChangeListener } from './ChangeEvent.js';
-import type { BoundField } from './BoundField.js';
+import type { BoundField } from './Slot.js';
 
 interface Registration {
   readonly listener: ChangeListener;

@@ -4,11 +4,9 @@ import { publishStale } from '../diagnostics/publishStale.js';
 import { ConfigError, SecretNotLoadedError, TransientError } from '../errors.js';
 import { raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
-import type { Binding } from './Binding.js';
+import { Slot, slotOf, type Binding } from './Slot.js';
 import { castValue } from './cast.js';
-import { Slot } from './Slot.js';
 import type { SlotFetcher } from './SlotFetcher.js';
-import { slotOf } from './slotOf.js';
 
 /** What a {@link FieldReader} reads through. */
 export interface FieldReaderOptions {

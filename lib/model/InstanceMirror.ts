@@ -1,7 +1,5 @@
 import { EntryState } from '../cache/CacheEntry.js';
-import type { Binding } from './Binding.js';
-import type { BoundField, OwnPropertyMirror } from './BoundField.js';
-import { FieldBinding } from './FieldBinding.js';
+import { FieldBinding, type Binding, type BoundField, type OwnPropertyMirror } from './Slot.js';
 
 /**
  * The write-through own properties of one bound model instance: while a field's cache entry is

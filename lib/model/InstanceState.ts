@@ -1,4 +1,4 @@
-import type { Binding } from './Binding.js';
+import type { Binding } from './Slot.js';
 import { InstanceMirror } from './InstanceMirror.js';
 import type { ModelState } from './ModelState.js';
 

@@ -9,16 +9,13 @@ import { BackendCalls } from './BackendCalls.js';
 import { expectString } from './expectString.js';
 import { ChangeListeners } from './ChangeListeners.js';
 import { FieldReader } from './FieldReader.js';
-import { slotOf } from './slotOf.js';
+import { slotOf, type Binding, type FieldBinding, type Slot } from './Slot.js';
 import { DEFAULT_WITH_SECRET_REFRESH_INTERVAL } from './constants.js';
 import { SharedRefreshes } from './SharedRefreshes.js';
-import type { Binding } from './Binding.js';
-import type { FieldBinding } from './FieldBinding.js';
 import type { FieldInfo } from './FieldInfo.js';
 import { RefreshBatcher } from './RefreshBatcher.js';
 import { SlotFetcher, type Lent } from './SlotFetcher.js';
 import { SlotStore } from './SlotStore.js';
-import type { Slot } from './Slot.js';
 import { SlotBinder } from './SlotBinder.js';
 
 /** What a root model runs on. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '../errors.js';
-import type { Binding } from './Binding.js';
+import type { Binding } from './Slot.js';
 import { FieldInfo } from './FieldInfo.js';
 import { InstanceState } from './InstanceState.js';
 import type { InstanceMirror } from './InstanceMirror.js';

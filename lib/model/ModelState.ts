@@ -1,4 +1,4 @@
-import type { Binding } from './Binding.js';
+import type { Binding } from './Slot.js';
 import type { ModelRuntime } from './ModelRuntime.js';
 
 /** What a bound model instance (root or nested) knows about itself. */

@@ -1,7 +1,37 @@
-import { CacheEntry } from '../cache/CacheEntry.js';
+import { CacheEntry, EntryState } from '../cache/CacheEntry.js';
 import { Fetches } from './Fetches.js';
-import type { BoundField, OwnPropertyMirror } from './BoundField.js';
 import type { FieldInfo } from './FieldInfo.js';
+
+// The model of a bound field and its cache entry, in one place:
+// - a Slot is one resolved cache key of a root model: its cache entry (state, expiry, value),
+//   its fetch bookkeeping, and the binding of its first cached field, whose cast value is the
+//   entry's value (the common case, one field per key, costs one object);
+// - a FieldBinding binds any other field: a second field on the same key, a ttl-0 field, or a
+//   field whose path could not be resolved; it holds its own cast value and reads through a slot;
+// - a Binding is either, what an instance keeps per field position.
+
+/**
+ * What an instance's accessor reads for one field: the field, its cast value, and the flag whose
+ * {@link EntryState.Fresh} lets the read skip the runtime. A {@link Slot} is one for its first
+ * cached field; a {@link FieldBinding} is one for any other field.
+ */
+export interface BoundField {
+  readonly field: FieldInfo;
+  /** The cast value, valid while the slot's entry is fresh or expired. */
+  value: unknown;
+  readonly state: EntryState;
+  /** Where the value is written through as an own property of the instance, when it is. */
+  mirror?: OwnPropertyMirror | undefined;
+}
+
+/**
+ * What writes a fresh value through as an own property of the instance, and takes it down when
+ * the value stops being fresh (an `InstanceMirror`).
+ */
+export interface OwnPropertyMirror {
+  show(binding: BoundField): void;
+  hide(binding: BoundField): void;
+}
 
 /**
  * One resolved cache key of a root model (`path` or `path@version`): the cache entry, what is in
@@ -111,4 +141,34 @@ export function cacheKey(path: string, version: number | string | undefined): st
 
 function positive(ttl: number | undefined): number | undefined {
   return ttl === undefined || ttl === 0 ? undefined : ttl;
+}
+
+/**
+ * The binding of a field that is not its slot's first cached field: a second field on the same
+ * key, a ttl-0 field, or a field whose path could not be resolved. Its `state` is never fresh, so
+ * the accessor's fast check always sends it to the runtime, which checks its slot.
+ */
+export class FieldBinding implements BoundField {
+  /** The cast value, valid while the slot's entry is fresh or expired. */
+  value: unknown = undefined;
+  /** Never {@link EntryState.Fresh}: the accessor's fast check fails by design. */
+  readonly state: EntryState = EntryState.Empty;
+  mirror: OwnPropertyMirror | undefined = undefined;
+
+  constructor(
+    readonly field: FieldInfo,
+    readonly slot: Slot | undefined,
+    /** Why the path could not be resolved (validate: 'none' defers this error to the first read). */
+    readonly error: unknown = undefined,
+  ) {}
+}
+
+/** What an instance keeps per field: its slot (when it is the slot's first cached field) or a {@link FieldBinding}. */
+export type Binding = Slot | FieldBinding;
+
+/** The slot a binding reads through, or the error that kept its path from resolving. */
+export function slotOf(binding: Binding): Slot {
+  if (binding instanceof Slot) return binding;
+  if (binding.error !== undefined || binding.slot === undefined) throw binding.error;
+  return binding.slot;
 }

@@ -1,8 +1,6 @@
 import { ConfigError } from '../errors.js';
-import type { Binding } from './Binding.js';
-import { FieldBinding } from './FieldBinding.js';
+import { cacheKey, FieldBinding, Slot, type Binding } from './Slot.js';
 import type { FieldInfo } from './FieldInfo.js';
-import { cacheKey, Slot } from './Slot.js';
 
 /**
  * Binds the fields of one root model (its nested children included) to slots: one slot per

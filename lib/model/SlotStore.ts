@@ -1,10 +1,9 @@
 import type { CachePartition } from '../cache/CachePartition.js';
 import { EntryState } from '../cache/CacheEntry.js';
-import type { BoundField } from './BoundField.js';
+import type { BoundField, Slot } from './Slot.js';
 import { castValue } from './cast.js';
 import type { ChangeListeners } from './ChangeListeners.js';
 import { notifyChange } from './notifyChange.js';
-import type { Slot } from './Slot.js';
 import { valueDigest } from './valueDigest.js';
 
 /**
@@ -31,15 +30,18 @@ export class SlotStore {
     const isNewer = (slot: Slot, i: number): boolean => (sequences[i] as number) > slot.fetchState().committed;
     const loaded = all.filter(([slot], i) => isNewer(slot, i));
     const loadedSequences = sequences.filter((_, i) => isNewer((all[i] as readonly [Slot, string])[0], i));
-    const casts: [BoundField, unknown][] = [];
-    const cast = (binding: BoundField, slot: Slot, raw: string): void => {
+    // What each loaded slot's entry will hold (its first field's cast value, or the raw string
+    // when that field has ttl 0), and the cast values of the slots' other cached fields.
+    const stored: unknown[] = [];
+    const others: [BoundField, unknown][] = [];
+    const cast = (binding: BoundField, slot: Slot, raw: string): unknown => {
       const { spec, label } = binding.field;
-      if (spec.ttl !== 0) casts.push([binding, castValue(raw, spec.designType, spec.transform, label, slot.path)]);
+      return castValue(raw, spec.designType, spec.transform, label, slot.path);
     };
     try {
       for (const [slot, raw] of loaded) {
-        if (slot.bindsField) cast(slot, slot, raw);
-        if (slot.others !== undefined) for (const other of slot.others) cast(other, slot, raw);
+        stored.push(slot.bindsField ? cast(slot, slot, raw) : raw);
+        for (const other of slot.others ?? []) if (other.field.spec.ttl !== 0) others.push([other, cast(other, slot, raw)]);
       }
     } catch (error) {
       loadedSequences.forEach((sequence, i) => (loaded[i] as readonly [Slot, string])[0].fetchState().fail(sequence, error));
@@ -50,17 +52,16 @@ export class SlotStore {
       fetches.committed = Math.max(fetches.committed, sequences[i] as number);
     });
     const changed: Slot[] = [];
-    for (const [slot, raw] of loaded) {
+    loaded.forEach(([slot, raw], i) => {
       slot.fetchState().error = undefined;
       if (recordDigest(slot, raw) && slot.cacheable) changed.push(slot);
       // One jitter draw for all: what is loaded together expires, and refreshes, together.
-      if (slot.cacheable) this.#partition.store(slot, raw, slot.ttl, factor);
-    }
-    // After the store, which sets the slot's value to the raw string: a slot bound to a field
-    // holds that field's cast value.
-    for (const [binding, value] of casts) binding.value = value;
+      if (slot.cacheable) this.#partition.store(slot, stored[i], slot.ttl, factor);
+    });
+    for (const [binding, value] of others) binding.value = value;
     // Fresh now: written through as own properties of the instances, for the warm read.
-    for (const [binding] of casts) binding.mirror?.show(binding);
+    for (const [slot] of loaded) if (slot.bindsField) slot.mirror?.show(slot);
+    for (const [binding] of others) binding.mirror?.show(binding);
     // Last, so that a listener reading the field sees the new value.
     for (const slot of changed) this.#changed(slot);
   }

@@ -3,8 +3,7 @@ import type { SecretCache } from '../cache/SecretCache.js';
 import { DEFAULT_STALE_ON_ERROR, DEFAULT_VALIDATE } from '../constants.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging/Logger.js';
-import type { Binding } from './Binding.js';
-import { FieldBinding } from './FieldBinding.js';
+import { FieldBinding, type Binding } from './Slot.js';
 import {
   getModelOptions,
   getNestedFields,

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { Binding } from './Binding.js';
+import type { Binding } from './Slot.js';
 import type { ModelState } from './ModelState.js';
 import { stateOf } from './stateOf.js';
 

@@ -1,7 +1,7 @@
 import { publishChange } from '../diagnostics/publishChange.js';
 import type { ChangeEvent } from './ChangeEvent.js';
 import type { ChangeListeners } from './ChangeListeners.js';
-import type { BoundField } from './BoundField.js';
+import type { BoundField } from './Slot.js';
 
 /**
  * Tells whoever watches a model that `binding`'s field now holds a different value: its

@@ -33,7 +33,6 @@ const IDS = [
   'warm-read-many-models-mid',
   'warm-read-many-models-max',
   'heap-model',
-  'heap-partition',
   'heap-10k-models',
   'cold-concurrency',
   'transient-cold',
@@ -282,7 +281,7 @@ describe('npm run bench', () => {
 
   describe('heap per entry', () => {
     it('counts both sides over the same number of entries', () => {
-      for (const id of ['heap-model', 'heap-partition']) {
+      for (const id of ['heap-model']) {
         const m = byId(results, id);
         expect(m.unit).toBe('bytes/entry');
         expect(m.detail['entries']).toBe(20_000);

@@ -5,6 +5,7 @@ import { CachePartition, MAX_TIMER_DELAY_MS } from '../../lib/cache/CachePartiti
 import type { Clock } from '../../lib/cache/Clock.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { forceGc } from '../helpers/forceGc.js';
+import { entryIn } from '../helpers/keyedEntries.js';
 
 describe('Class: CachePartition', () => {
   const setup = () => {
@@ -15,7 +16,7 @@ describe('Class: CachePartition', () => {
 
   it('stores fresh values and expires them when their ttl passes', () => {
     const { clock, partition } = setup();
-    const entry = partition.entry('/a');
+    const entry = entryIn(partition, '/a');
     partition.store(entry, 'v', 10);
     expect(entry.state).toBe(EntryState.Fresh);
     expect(partition.isFresh(entry)).toBe(true);
@@ -29,10 +30,10 @@ describe('Class: CachePartition', () => {
 
   it('never expires an entry without ttl, and keeps one timer for many entries', () => {
     const { clock, partition } = setup();
-    const forever = partition.entry('/forever');
+    const forever = entryIn(partition, '/forever');
     partition.store(forever, 'f', undefined);
     const entries = [5, 1, 3, 2, 4].map((ttl) => {
-      const e = partition.entry(`/t${ttl}`);
+      const e = entryIn(partition, `/t${ttl}`);
       partition.store(e, String(ttl), ttl);
       return [ttl, e] as const;
     });
@@ -47,7 +48,7 @@ describe('Class: CachePartition', () => {
 
   it('reschedules an entry stored again before it expired', () => {
     const { clock, partition } = setup();
-    const entry = partition.entry('/a');
+    const entry = entryIn(partition, '/a');
     partition.store(entry, 'v1', 2);
     clock.advance(1_500);
     partition.store(entry, 'v2', 2);
@@ -60,8 +61,8 @@ describe('Class: CachePartition', () => {
 
   it('expireAll expires ttl-less entries too and stops the timer', () => {
     const { clock, partition } = setup();
-    const a = partition.entry('/a');
-    const b = partition.entry('/b');
+    const a = entryIn(partition, '/a');
+    const b = entryIn(partition, '/b');
     partition.store(a, 'a', undefined);
     partition.store(b, 'b', 60);
     partition.expireAll();
@@ -72,22 +73,22 @@ describe('Class: CachePartition', () => {
   it('partitions are independent', () => {
     const { cache, partition } = setup();
     const other = cache.partition();
-    partition.store(partition.entry('/a'), 'prod', undefined);
-    other.store(other.entry('/a'), 'dev', undefined);
+    partition.store(entryIn(partition, '/a'), 'prod', undefined);
+    other.store(entryIn(other, '/a'), 'dev', undefined);
     partition.expireAll();
-    expect(other.peek('/a')?.state).toBe(EntryState.Fresh);
-    expect(other.peek('/a')?.value).toBe('dev');
+    expect(entryIn(other, '/a')?.state).toBe(EntryState.Fresh);
+    expect(entryIn(other, '/a')?.value).toBe('dev');
   });
 
   it('dispose clears entries, stops the timer and releases the partition', () => {
     const { clock, cache, partition } = setup();
-    partition.store(partition.entry('/a'), 'v', 5);
+    partition.store(entryIn(partition, '/a'), 'v', 5);
     expect(cache.partitions).toBe(1);
     partition.dispose();
     expect(partition.size).toBe(0);
     expect(clock.pending).toBe(0);
     expect(cache.partitions).toBe(0);
-    const entry = partition.entry('/b');
+    const entry = entryIn(partition, '/b');
     partition.store(entry, 'late', 5);
     expect(entry.state).toBe(EntryState.Empty);
   });
@@ -124,11 +125,11 @@ describe('Class: CachePartition', () => {
     for (let i = 0; i < 300; i++) {
       const key = `/k${Math.floor(random() * 50)}`;
       const ttl = 1 + Math.floor(random() * 100);
-      partition.store(partition.entry(key), 'v', ttl);
+      partition.store(entryIn(partition, key), 'v', ttl);
       expected.set(key, clock.now() + ttl * 1000);
       clock.advance(Math.floor(random() * 500));
       for (const [k, at] of expected) {
-        const state = partition.peek(k)?.state;
+        const state = entryIn(partition, k)?.state;
         expect(state).toBe(clock.now() >= at ? EntryState.Expired : EntryState.Fresh);
       }
     }
@@ -155,7 +156,7 @@ describe('Class: CachePartition', () => {
         clearTimeout: (handle) => clock.clearTimeout(handle),
       };
       const partition = new CachePartition(recording);
-      const entry = partition.entry('/long');
+      const entry = entryIn(partition, '/long');
       partition.store(entry, 'v', (60 * DAY) / 1000);
       clock.advance(59 * DAY);
       expect(entry.state).toBe(EntryState.Fresh);
@@ -174,10 +175,10 @@ describe('Class: CachePartition', () => {
       process.on('warning', listener);
       const partition = new SecretCache().partition();
       try {
-        partition.store(partition.entry('/long'), 'v', (365 * DAY) / 1000);
+        partition.store(entryIn(partition, '/long'), 'v', (365 * DAY) / 1000);
         await new Promise((resolve) => setTimeout(resolve, 20));
         expect(warnings).toEqual([]);
-        expect(partition.isFresh(partition.entry('/long'))).toBe(true);
+        expect(partition.isFresh(entryIn(partition, '/long'))).toBe(true);
       } finally {
         partition.dispose();
         process.off('warning', listener);
@@ -194,7 +195,7 @@ describe('Class: CachePartition', () => {
       (() => {
         for (let i = 0; i < 50; i++) {
           const partition = cache.partition();
-          partition.store(partition.entry('/a'), `value ${i}`, 300);
+          partition.store(entryIn(partition, '/a'), `value ${i}`, 300);
           registry.register(partition, `partition ${i}`);
         }
       })();

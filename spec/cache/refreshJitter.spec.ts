@@ -4,6 +4,7 @@ import { SecretCache } from '../../lib/cache/SecretCache.js';
 import { DEFAULT_REFRESH_JITTER } from '../../lib/constants.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
 import { thrown } from '../helpers/outcomes.js';
+import { entryIn } from '../helpers/keyedEntries.js';
 
 /** A small seeded PRNG (mulberry32): the same spread on every run. */
 function seeded(seed: number): () => number {
@@ -26,7 +27,7 @@ describe('refreshJitter', () => {
       const partition = new SecretCache({ clock, random: () => draws.shift() as number }).partition();
       expect(partition.refreshJitter).toBe(0.2);
       const entries = [0, 1, 2].map((i) => {
-        const entry = partition.entry(`/k${i}`);
+        const entry = entryIn(partition, `/k${i}`);
         partition.store(entry, 'v', 10);
         return entry;
       });
@@ -39,7 +40,7 @@ describe('refreshJitter', () => {
       // 20 processes, each storing a 5 s secret at t = 0.
       const expiries = Array.from({ length: 20 }, () => {
         const partition = new SecretCache({ clock, random }).partition();
-        const entry = partition.entry('/db/password');
+        const entry = entryIn(partition, '/db/password');
         partition.store(entry, 'v', 5);
         return entry.expiresAt;
       });
@@ -58,7 +59,7 @@ describe('refreshJitter', () => {
       let draws = 0;
       const random = (): number => (draws++, 0.5);
       const partition = new SecretCache({ clock, random, refreshJitter: 0 }).partition();
-      const entry = partition.entry('/x');
+      const entry = entryIn(partition, '/x');
       partition.store(entry, 'v', 5);
       clock.advance(4_999);
       expect(entry.state).toBe(EntryState.Fresh);
@@ -71,11 +72,11 @@ describe('refreshJitter', () => {
       const clock = new ManualClock(0);
       const cache = new SecretCache({ clock, random: () => 0.5 });
       const own = cache.partition({ refreshJitter: 0 });
-      const entry = own.entry('/x');
+      const entry = entryIn(own, '/x');
       own.store(entry, 'v', 10);
       expect(entry.expiresAt).toBe(10_000);
       const inherited = cache.partition({ refreshJitter: undefined });
-      const other = inherited.entry('/x');
+      const other = entryIn(inherited, '/x');
       inherited.store(other, 'v', 10);
       expect(other.expiresAt).toBe(9_000);
     });
@@ -84,8 +85,8 @@ describe('refreshJitter', () => {
       const clock = new ManualClock(0);
       const partition = new SecretCache({ clock, random: seeded(3) }).partition();
       const factor = partition.expiryFactor();
-      const a = partition.entry('/a');
-      const b = partition.entry('/b');
+      const a = entryIn(partition, '/a');
+      const b = entryIn(partition, '/b');
       partition.store(a, 'v', 5, factor);
       partition.store(b, 'v', 5, factor);
       expect(a.expiresAt).toBe(b.expiresAt);

@@ -15,32 +15,32 @@ import {
 } from '../../lib/index.js';
 import { EntryState } from '../../lib/cache/CacheEntry.js';
 import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { entryIn } from '../helpers/keyedEntries.js';
 
 function partitionOn(clock: ManualClock) {
   return new SecretCache({ clock, refreshJitter: 0 }).partition();
 }
 
 describe('SecretCache partitions (test_cache.py)', () => {
-  it('has no entry for a key never stored', () => {
+  it('has an empty, never fresh entry for a key never stored', () => {
     const partition = partitionOn(new ManualClock());
-    expect(partition.peek('/x')).toBeUndefined();
-    const entry = partition.entry('/x');
+    const entry = entryIn(partition, '/x');
     expect(entry.state).toBe(EntryState.Empty);
     expect(partition.isFresh(entry)).toBe(false);
   });
 
   it('round-trips a stored value', () => {
     const partition = partitionOn(new ManualClock());
-    const entry = partition.entry('/x');
+    const entry = entryIn(partition, '/x');
     partition.store(entry, 'v', undefined);
     expect(partition.isFresh(entry)).toBe(true);
-    expect(partition.peek('/x')?.value).toBe('v');
+    expect(entryIn(partition, '/x')?.value).toBe('v');
   });
 
   it('never expires an entry without ttl', () => {
     const clock = new ManualClock();
     const partition = partitionOn(clock);
-    const entry = partition.entry('/x');
+    const entry = entryIn(partition, '/x');
     partition.store(entry, 'v', undefined);
     clock.advance(1_000_000_000);
     expect(entry.state).toBe(EntryState.Fresh);
@@ -50,7 +50,7 @@ describe('SecretCache partitions (test_cache.py)', () => {
   it('treats an entry stored with ttl 0 as expired at once, keeping its value', () => {
     const clock = new ManualClock();
     const partition = partitionOn(clock);
-    const entry = partition.entry('/x');
+    const entry = entryIn(partition, '/x');
     partition.store(entry, 'v', 0);
     expect(partition.isFresh(entry)).toBe(false);
     expect(entry.value).toBe('v');
@@ -59,7 +59,7 @@ describe('SecretCache partitions (test_cache.py)', () => {
   it('expires a positive ttl after its window and keeps the value for stale reads', () => {
     const clock = new ManualClock();
     const partition = partitionOn(clock);
-    const entry = partition.entry('/x');
+    const entry = entryIn(partition, '/x');
     partition.store(entry, 'stale', 0.01);
     clock.advance(9);
     expect(partition.isFresh(entry)).toBe(true);
@@ -73,14 +73,14 @@ describe('SecretCache partitions (test_cache.py)', () => {
     // Differs: the original invalidates one key; ours clears the partition (refreshAll/dispose use it).
     const clock = new ManualClock();
     const partition = partitionOn(clock);
-    const a = partition.entry('/a');
-    const b = partition.entry('/b');
+    const a = entryIn(partition, '/a');
+    const b = entryIn(partition, '/b');
     partition.store(a, '1', undefined);
     partition.store(b, '2', 0.001);
     clock.advance(10);
     partition.clear();
-    expect(partition.peek('/a')).toBeUndefined();
-    expect(partition.peek('/b')).toBeUndefined();
+    expect(a.state).toBe(EntryState.Empty);
+    expect(b.state).toBe(EntryState.Empty);
     expect(a.value).toBeUndefined();
     expect(b.value).toBeUndefined();
     expect(partition.size).toBe(0);
@@ -98,10 +98,10 @@ describe('SecretCache partitions (test_cache.py)', () => {
     const partition = partitionOn(new ManualClock());
     const worker = async (i: number): Promise<void> => {
       for (let n = 0; n < 200; n++) {
-        const entry = partition.entry(`/${i}`);
+        const entry = entryIn(partition, `/${i}`);
         partition.store(entry, `${i}:${n}`, undefined);
         await Promise.resolve();
-        expect(partition.peek(`/${i}`)?.value).toBe(`${i}:${n}`);
+        expect(entryIn(partition, `/${i}`)?.value).toBe(`${i}:${n}`);
       }
     };
     await Promise.all(Array.from({ length: 8 }, (_, i) => worker(i)));

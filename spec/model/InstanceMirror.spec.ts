@@ -20,10 +20,9 @@ import {
 } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import { EntryState } from '../../lib/cache/CacheEntry.js';
-import type { Binding } from '../../lib/model/Binding.js';
+import { slotOf, type Binding } from '../../lib/model/Slot.js';
 import { InstanceState } from '../../lib/model/InstanceState.js';
 import type { ModelState } from '../../lib/model/ModelState.js';
-import { slotOf } from '../../lib/model/slotOf.js';
 import { flush } from '../helpers/ControlledBackend.js';
 import { canary, expectNoCanary } from '../helpers/canary.js';
 

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { bindSecrets, ConfigError, getSecret, MockBackend, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from '../../lib/index.js';
 import { ManualClock } from '../../lib/testing/index.js';
-import { FieldBinding } from '../../lib/model/FieldBinding.js';
+import { FieldBinding, Slot } from '../../lib/model/Slot.js';
 import { stateOf } from '../../lib/model/stateOf.js';
-import { Slot } from '../../lib/model/Slot.js';
 import { rejection } from '../helpers/outcomes.js';
 
 const CANARY = 'CANARY-slot-93b0';

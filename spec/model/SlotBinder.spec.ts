@@ -1,6 +1,5 @@
 import { ConfigError } from 'vaultly';
-import { FieldBinding } from '../../lib/model/FieldBinding.js';
-import { Slot } from '../../lib/model/Slot.js';
+import { FieldBinding, Slot } from '../../lib/model/Slot.js';
 import { SlotBinder } from '../../lib/model/SlotBinder.js';
 import { fieldFor } from '../helpers/slotFor.js';
 

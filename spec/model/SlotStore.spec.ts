@@ -4,7 +4,7 @@ import { ConfigError } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import type { ChangeEvent } from '../../lib/model/ChangeEvent.js';
 import { ChangeListeners } from '../../lib/model/ChangeListeners.js';
-import { FieldBinding } from '../../lib/model/FieldBinding.js';
+import { FieldBinding } from '../../lib/model/Slot.js';
 import { SlotStore } from '../../lib/model/SlotStore.js';
 import { fieldFor, slotFor } from '../helpers/slotFor.js';
 
