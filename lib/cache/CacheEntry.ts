@@ -21,12 +21,4 @@ export class CacheEntry<V = string> {
   expiresAt: number = NEVER;
   /** Position in the partition's expiry heap, -1 when not scheduled. */
   heapIndex = -1;
-
-  /**
-   * Called by the partition when the entry stops being fresh (expired, invalidated, cleared),
-   * before anything can read it again. A model's slot takes down what it wrote through.
-   */
-  onLeaveFresh(): void {
-    // Nothing to undo for a plain entry.
-  }
 }

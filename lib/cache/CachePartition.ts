@@ -10,6 +10,17 @@ export interface CachePartitionOptions {
 }
 
 /**
+ * What a partition tells its owner (a bound model's runtime): an object rather than closures, which
+ * would cost every bound model a function and a context.
+ */
+export interface PartitionListener {
+  /** An entry stopped being fresh (expired, invalidated, cleared), before anything can read it again. */
+  leftFresh(entry: CacheEntry<unknown>): void;
+  /** The partition was disposed (from outside, or by the owner itself). */
+  partitionDisposed(): void;
+}
+
+/**
  * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days). A longer one is clamped
  * to 1 ms, with a TimeoutOverflowWarning each time: the timer would spin. Longer ttls arm at
  * this delay and re-arm when it fires.
@@ -49,18 +60,21 @@ const orphanedTimers = new FinalizationRegistry<ExpiryTimer>((timer) => timer.cl
 export class CachePartition {
   readonly #adopted: (readonly CacheEntry<unknown>[])[] = [];
   readonly #heap: CacheEntry<unknown>[] = [];
-  readonly #disposeListeners: (() => void)[] = [];
+  /** Made on the first {@link whenDisposed}. */
+  #disposeListeners: (() => void)[] | undefined = undefined;
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
-  readonly #timer: ExpiryTimer;
+  /** Made when an entry first needs expiring: most partitions (ttl-less secrets) never arm one. */
+  #timer: ExpiryTimer | undefined = undefined;
   readonly #jitter: number;
   readonly #random: () => number;
   #disposed = false;
+  /** Its owner, told when an entry stops being fresh and when the partition is disposed. */
+  listener: PartitionListener | undefined = undefined;
 
   constructor(clock: Clock, onDispose: (partition: CachePartition) => void = () => undefined, options: CachePartitionOptions = {}) {
     this.#clock = clock;
     this.#onDispose = onDispose;
-    this.#timer = new ExpiryTimer(clock);
     this.#jitter = options.refreshJitter ?? 0;
     this.#random = options.random ?? Math.random;
   }
@@ -105,7 +119,7 @@ export class CachePartition {
   /** Runs `listener` when the partition is disposed (at once if it already is). */
   whenDisposed(listener: () => void): void {
     if (this.#disposed) listener();
-    else this.#disposeListeners.push(listener);
+    else (this.#disposeListeners ??= []).push(listener);
   }
 
   /**
@@ -147,7 +161,7 @@ export class CachePartition {
     this.#unschedule(entry);
     if (entry.state === EntryState.Fresh) {
       entry.state = EntryState.Expired;
-      entry.onLeaveFresh();
+      this.listener?.leftFresh(entry);
     }
   }
 
@@ -155,7 +169,7 @@ export class CachePartition {
   clear(): void {
     this.#stopTimer();
     this.#heap.length = 0;
-    for (const list of this.#adopted) for (const entry of list) reset(entry);
+    for (const list of this.#adopted) for (const entry of list) reset(entry, this.listener);
     this.#adopted.length = 0;
   }
 
@@ -164,9 +178,10 @@ export class CachePartition {
     if (this.#disposed) return;
     this.clear();
     this.#disposed = true;
-    if (this.#timer.registered) orphanedTimers.unregister(this.#timer);
+    if (this.#timer?.registered === true) orphanedTimers.unregister(this.#timer);
     this.#onDispose(this);
-    for (const listener of this.#disposeListeners.splice(0)) listener();
+    this.listener?.partitionDisposed();
+    for (const listener of this.#disposeListeners?.splice(0) ?? []) listener();
   }
 
   get disposed(): boolean {
@@ -198,10 +213,10 @@ export class CachePartition {
   #arm(): void {
     const first = this.#heap[0];
     const at = first === undefined ? Infinity : first.expiresAt;
-    const timer = this.#timer;
-    if (at === timer.at) return;
-    timer.clear();
+    if (at === (this.#timer?.at ?? Infinity)) return;
+    this.#timer?.clear();
     if (at === Infinity) return;
+    const timer = (this.#timer ??= new ExpiryTimer(this.#clock));
     timer.at = at;
     const self = new WeakRef(this);
     const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - this.#clock.now()));
@@ -217,8 +232,9 @@ export class CachePartition {
 
   /** Expires what is due; a timer capped at {@link MAX_TIMER_DELAY_MS} may fire early and re-arm. */
   #fire(): void {
-    this.#timer.handle = undefined;
-    this.#timer.at = Infinity;
+    const timer = this.#timer as ExpiryTimer;
+    timer.handle = undefined;
+    timer.at = Infinity;
     const now = this.#clock.now();
     let first = this.#heap[0];
     while (first !== undefined && first.expiresAt <= now) {
@@ -229,7 +245,7 @@ export class CachePartition {
   }
 
   #stopTimer(): void {
-    this.#timer.clear();
+    this.#timer?.clear();
   }
 
   #siftUp(index: number): void {
@@ -268,10 +284,10 @@ export class CachePartition {
   }
 }
 
-function reset(entry: CacheEntry<unknown>): void {
+function reset(entry: CacheEntry<unknown>, listener: PartitionListener | undefined): void {
   entry.heapIndex = -1;
   const wasFresh = entry.state === EntryState.Fresh;
   entry.state = EntryState.Empty;
-  if (wasFresh) entry.onLeaveFresh();
+  if (wasFresh) listener?.leftFresh(entry);
   entry.value = undefined;
 }

@@ -119,7 +119,9 @@ export class BackendCalls {
         .then(resolve, reject);
     });
     const done = (): void => {
-      this.#calls?.delete(controller);
+      const calls = this.#calls;
+      // Dropped when empty: most models make their calls at boot and none for a long while after.
+      if (calls !== undefined && calls.delete(controller) && calls.size === 0) this.#calls = undefined;
       caller?.removeEventListener('abort', onCaller);
     };
     promise.then(done, done);

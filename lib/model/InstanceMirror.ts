@@ -1,5 +1,5 @@
 import { EntryState } from '../cache/CacheEntry.js';
-import { FieldBinding, type Binding, type BoundField, type OwnPropertyMirror } from './Slot.js';
+import { FieldBinding, type Binding, type BoundField, type OwnPropertyMirror, type Slot } from './Slot.js';
 
 /**
  * The write-through own properties of one bound model instance: while a field's cache entry is
@@ -22,26 +22,45 @@ export class InstanceMirror implements OwnPropertyMirror {
   readonly #target: WeakRef<object>;
   /** The instance's bindings, by field position. */
   readonly #bindings: readonly Binding[];
-  /** Field positions, in the order their properties were defined on the instance. */
-  readonly #defined: number[] = [];
-  /** Per field position: its place in {@link #defined}, or -1 while it has no own property. */
-  readonly #at: Int32Array;
+  /**
+   * Field positions, in the order their properties were defined on the instance. Searched rather
+   * than indexed: shows and hides happen on loads and expiries, never on a read, and a per-field
+   * index would cost every bound instance a typed array.
+   */
+  readonly #defined: number[];
+  /** How many of {@link #defined} are in use (it is made at its full size once). */
+  #count = 0;
   #pending = false;
 
   private constructor(target: object, bindings: readonly Binding[]) {
     this.#target = new WeakRef(target);
     this.#bindings = bindings;
-    this.#at = new Int32Array(bindings.length).fill(-1);
+    // Sized once: grown by pushes it would hold about 1.7 slots per field.
+    this.#defined = new Array<number>(bindings.length);
+  }
+
+  /** The place of field `index` in {@link #defined}, or -1. */
+  #at(index: number): number {
+    const defined = this.#defined;
+    for (let k = 0; k < this.#count; k++) if (defined[k] === index) return k;
+    return -1;
   }
 
   /**
-   * Gives the bindings of a newly bound instance their mirror, when any of its fields can have an
-   * own property (see `FieldInfo.ownName`).
+   * The mirror of a newly bound instance, when any of its fields can have an own property (see
+   * `FieldInfo.ownName`). Its {@link FieldBinding}s hold it; its slots reach it through the
+   * runtime (see {@link ownsSlot}), so that a slot carries no field for it.
    */
-  static attach(target: object, bindings: readonly Binding[]): void {
-    if (!bindings.some((binding) => binding.field.ownName !== undefined)) return;
+  static attach(target: object, bindings: readonly Binding[]): InstanceMirror | undefined {
+    if (!bindings.some((binding) => binding.field.ownName !== undefined)) return undefined;
     const mirror = new InstanceMirror(target, bindings);
-    for (const binding of bindings) binding.mirror = mirror;
+    for (const binding of bindings) if (binding instanceof FieldBinding) binding.mirror = mirror;
+    return mirror;
+  }
+
+  /** Whether `slot` is the binding of one of this instance's fields. */
+  ownsSlot(slot: Slot): boolean {
+    return this.#bindings[slot.field.index] === slot;
   }
 
   /** Defines (or updates) the own property of a field whose entry was just stored fresh. */
@@ -57,25 +76,21 @@ export class InstanceMirror implements OwnPropertyMirror {
       return;
     }
     const index = binding.field.index;
-    if (this.#at[index] === -1) {
-      this.#at[index] = this.#defined.length;
-      this.#defined.push(index);
-    }
+    if (this.#at(index) === -1) this.#defined[this.#count++] = index;
   }
 
   /** Deletes the own property of a field whose entry is no longer fresh, before anyone reads it. */
   hide(binding: BoundField): void {
-    const at = this.#at[binding.field.index] as number;
+    const defined = this.#defined;
+    const at = this.#at(binding.field.index);
     if (at === -1) return;
     const target = this.#target.deref();
-    const defined = this.#defined;
-    for (let k = defined.length - 1; k >= at; k--) {
+    for (let k = this.#count - 1; k >= at; k--) {
       const index = defined[k] as number;
-      this.#at[index] = -1;
       if (target !== undefined) Reflect.deleteProperty(target, (this.#bindings[index] as Binding).field.ownName as string);
     }
-    defined.length = at;
-    if (target !== undefined && !this.#pending && defined.length < this.#bindings.length) {
+    this.#count = at;
+    if (target !== undefined && !this.#pending && at < this.#bindings.length) {
       this.#pending = true;
       queueMicrotask(() => this.#restore());
     }
@@ -84,7 +99,7 @@ export class InstanceMirror implements OwnPropertyMirror {
   /** Puts back, in field order, the properties of fields still fresh. */
   #restore(): void {
     this.#pending = false;
-    for (const binding of this.#bindings) if (this.#at[binding.field.index] === -1) this.show(binding);
+    for (const binding of this.#bindings) if (this.#at(binding.field.index) === -1) this.show(binding);
   }
 }
 

@@ -31,9 +31,9 @@ export class InstanceState extends Stamp {
    * Gives `target` its state, once: a second call throws a TypeError. Its fresh values will be
    * written through as own properties (see {@link InstanceMirror}).
    */
-  static attach(target: object, state: ModelState): void {
+  static attach(target: object, state: ModelState): InstanceMirror | undefined {
     new InstanceState(target, state);
-    InstanceMirror.attach(target, state.bindings);
+    return InstanceMirror.attach(target, state.bindings);
   }
 
   /** The state of a bound instance, or undefined. */

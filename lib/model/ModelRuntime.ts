@@ -1,7 +1,7 @@
 import type { Backend } from '../backends/Backend.js';
 import type { CachePartition } from '../cache/CachePartition.js';
 import type { SharedFetches } from '../cache/SharedFetches.js';
-import { EntryState, NEVER } from '../cache/CacheEntry.js';
+import { EntryState, NEVER, type CacheEntry } from '../cache/CacheEntry.js';
 import { ConfigError } from '../errors.js';
 import { raceAbort } from '../internal/abort.js';
 import { log, type Logger } from '../logging/Logger.js';
@@ -9,6 +9,7 @@ import { BackendCalls } from './BackendCalls.js';
 import { expectString } from './expectString.js';
 import { ChangeListeners } from './ChangeListeners.js';
 import { FieldReader } from './FieldReader.js';
+import type { InstanceMirror } from './InstanceMirror.js';
 import { slotOf, type Binding, type FieldBinding, type Slot } from './Slot.js';
 import { DEFAULT_WITH_SECRET_REFRESH_INTERVAL } from './constants.js';
 import { SharedRefreshes } from './SharedRefreshes.js';
@@ -67,6 +68,11 @@ export class ModelRuntime {
   /** The cache's table for the backend, and the root class, for taking values from a peer root. */
   readonly #shared: SharedFetches | undefined;
   readonly #kind: object | undefined;
+  /**
+   * The own-property mirrors of the root and its nested children whose fields are written
+   * through: the one mirror itself in the common case (no nested model), an array past one.
+   */
+  #mirrors: InstanceMirror | InstanceMirror[] | undefined = undefined;
   /** Slots by cache key, built when another root first asks this one for a value. */
   #byKey: Map<string, Slot> | undefined = undefined;
 
@@ -78,10 +84,48 @@ export class ModelRuntime {
     this.#staleOnError = options.staleOnError;
     this.#name = options.name;
     this.changes = new ChangeListeners(options.logger);
-    this.#store = new SlotStore(options.partition, this.changes);
+    this.#store = new SlotStore(options.partition, this.changes, this);
     this.#shared = options.fetches;
     this.#kind = options.kind;
     this.#fetcher = new SlotFetcher(this.#calls, this.#store, options.name, options.fetches !== undefined && options.kind !== undefined ? this : undefined);
+  }
+
+  /**
+   * Takes in the mirror of one bound instance (the root or a nested child): from then on the
+   * partition tells the runtime when an entry stops being fresh, and its own properties go.
+   */
+  addMirror(mirror: InstanceMirror): void {
+    const mirrors = this.#mirrors;
+    if (mirrors === undefined) {
+      this.#mirrors = mirror;
+    } else if (Array.isArray(mirrors)) {
+      mirrors.push(mirror);
+    } else {
+      this.#mirrors = [mirrors, mirror];
+    }
+  }
+
+  /** Writes a slot's fresh value through to the instance whose field it binds. */
+  showSlot(slot: Slot): void {
+    this.#mirrorOf(slot)?.show(slot);
+  }
+
+  /** The partition was disposed (by its cache, or by {@link dispose}). */
+  partitionDisposed(): void {
+    this.dispose();
+  }
+
+  /** Takes down the own properties of every field bound to a slot whose value is no longer fresh. */
+  leftFresh(entry: CacheEntry<unknown>): void {
+    const slot = entry as Slot;
+    if (slot.bindsField) this.#mirrorOf(slot)?.hide(slot);
+    if (slot.others !== undefined) for (const other of slot.others) other.mirror?.hide(other);
+  }
+
+  #mirrorOf(slot: Slot): InstanceMirror | undefined {
+    const mirrors = this.#mirrors;
+    if (mirrors === undefined || !Array.isArray(mirrors)) return mirrors?.ownsSlot(slot) === true ? mirrors : undefined;
+    return mirrors.find((mirror) => mirror.ownsSlot(slot));
   }
 
   /**
@@ -183,7 +227,9 @@ export class ModelRuntime {
    */
   seal(): void {
     this.#partition.adopt(this.#binder.seal());
-    this.#partition.whenDisposed(() => this.dispose());
+    // Told of expiries (own properties to take down) and of a dispose from outside (its cache's).
+    if (this.#partition.disposed) this.dispose();
+    else this.#partition.listener = this;
   }
 
   /** Whether a field's cached value is fresh by flag and by clock (never for ttl-0 fields). */

@@ -20,7 +20,11 @@ export interface BoundField {
   /** The cast value, valid while the slot's entry is fresh or expired. */
   value: unknown;
   readonly state: EntryState;
-  /** Where the value is written through as an own property of the instance, when it is. */
+  /**
+   * Where the value is written through as an own property of the instance, when it is. Only a
+   * {@link FieldBinding} holds it; a slot's is found through its runtime, so that a slot (one per
+   * secret) carries no field for it.
+   */
   mirror?: OwnPropertyMirror | undefined;
 }
 
@@ -47,12 +51,6 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
   others: BoundField[] | undefined;
   /** `valueDigest` of the last value stored (a small integer), kept after `invalidate`; undefined before the first. */
   digest: number | undefined;
-  /**
-   * The own-property mirror of the instance whose field this slot binds (an `InstanceMirror`).
-   * Not set in the constructor: only slots of classes whose fields are written through get one,
-   * and a field every slot carried would cost a slot of a 100,000-field model 8 bytes for nothing.
-   */
-  declare mirror?: OwnPropertyMirror;
 
   constructor(
     readonly path: string,
@@ -63,12 +61,6 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
     this.fetches = undefined;
     this.others = undefined;
     this.digest = undefined;
-  }
-
-  /** Takes down the own properties of every field bound here: their value is no longer fresh. */
-  override onLeaveFresh(): void {
-    if (this.bindsField) this.mirror?.hide(this);
-    if (this.others !== undefined) for (const other of this.others) other.mirror?.hide(other);
   }
 
   /** The version requested, from the field specs (all fields of a key share it). */

@@ -6,6 +6,14 @@ import type { ChangeListeners } from './ChangeListeners.js';
 import { notifyChange } from './notifyChange.js';
 import { valueDigest } from './valueDigest.js';
 
+/** Where a slot's fresh value is written through as an own property (the root's runtime). */
+export interface SlotMirrors {
+  showSlot(slot: Slot): void;
+}
+
+/** For a store whose slots write nothing through. */
+const NO_MIRRORS: SlotMirrors = { showSlot: () => undefined };
+
 /**
  * Stores fetched values into a root model's slots: every field casts or nothing is stored, a
  * fetch older than the newest one stored is dropped, and a value that differs from the one it
@@ -14,10 +22,12 @@ import { valueDigest } from './valueDigest.js';
 export class SlotStore {
   readonly #partition: CachePartition;
   readonly #changes: ChangeListeners;
+  readonly #mirrors: SlotMirrors;
 
-  constructor(partition: CachePartition, changes: ChangeListeners) {
+  constructor(partition: CachePartition, changes: ChangeListeners, mirrors: SlotMirrors = NO_MIRRORS) {
     this.#partition = partition;
     this.#changes = changes;
+    this.#mirrors = mirrors;
   }
 
   /**
@@ -60,7 +70,7 @@ export class SlotStore {
     });
     for (const [binding, value] of others) binding.value = value;
     // Fresh now: written through as own properties of the instances, for the warm read.
-    for (const [slot] of loaded) if (slot.bindsField) slot.mirror?.show(slot);
+    for (const [slot] of loaded) if (slot.bindsField) this.#mirrors.showSlot(slot);
     for (const [binding] of others) binding.mirror?.show(binding);
     // Last, so that a listener reading the field sees the new value.
     for (const slot of changed) this.#changed(slot);

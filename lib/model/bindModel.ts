@@ -64,7 +64,8 @@ export function bindModel(instance: object, wiring: Wiring): { runtime: ModelRun
     }
     shape.attach(target);
     const state: ModelState = { runtime, positions: shape.positions, bindings, root: target === instance };
-    InstanceState.attach(target, state);
+    const mirror = InstanceState.attach(target, state);
+    if (mirror !== undefined) runtime.addMirror(mirror);
   }
   return { runtime, options };
 }
