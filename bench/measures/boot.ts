@@ -15,6 +15,8 @@ const EQUAL_CONCURRENCY_TARGET = ratioAtMost(0.9);
 
 interface BootRun {
   ms: number;
+  /** CPU time of the whole process over the sample (client and in-process loopback server), ms. */
+  cpuMs: number;
   getParameters: number;
   requests: number;
 }
@@ -46,13 +48,15 @@ export async function boot(bench: BenchConfig): Promise<Measure[]> {
       });
       try {
         server.clearRequests();
+        const cpu = process.cpuUsage();
         const start = performance.now();
         const config = (await bindSecrets(new Model(), { backend })) as Record<string, unknown>;
         const ms = performance.now() - start;
+        const cpuMs = cpuMsSince(cpu);
         const ok = config['k0'] === values[0] && config[last] === values[count - 1];
         dispose(config);
         if (!ok) throw new Error('boot: vaultly read wrong values');
-        return counted(server, ms);
+        return counted(server, ms, cpuMs);
       } finally {
         backend.destroy();
       }
@@ -62,13 +66,15 @@ export async function boot(bench: BenchConfig): Promise<Measure[]> {
       try {
         const provider = new SSMProvider({ awsSdkV3Client: client });
         server.clearRequests();
+        const cpu = process.cpuUsage();
         const start = performance.now();
         const result = await provider.getParametersByName<string>(Object.fromEntries(paths.map((path) => [path, {}])));
         const ms = performance.now() - start;
+        const cpuMs = cpuMsSince(cpu);
         if (result[paths[0] as string] !== values[0] || result[paths[count - 1] as string] !== values[count - 1]) {
           throw new Error('boot: Powertools read wrong values');
         }
-        return counted(server, ms);
+        return counted(server, ms, cpuMs);
       } finally {
         client.destroy();
       }
@@ -143,9 +149,13 @@ export async function boot(bench: BenchConfig): Promise<Measure[]> {
           method: 'wall time per sample (fresh SDK client each), median of round-robin samples after one warm-up each, sampled with the boot-wall sides',
           ours: sequentialMs,
           baseline: theirMs,
+          // Where a request's time goes: the server's latency is waited, the rest is CPU on the one
+          // thread both the client and the loopback server run on.
+          perRequest: { ours: perRequest(sequentialRuns), baseline: perRequest(theirRuns), serverLatencyMs: bench.bootLatencyMs },
           notes:
             'vaultly: bindSecrets on a validate: fetch model, new AWSSSMBackend({ concurrency: 1 }) (WithDecryption true). ' +
-            'Powertools: getParametersByName, default decrypt (false). Both send one GetParameters of 10 names at a time.',
+            'Powertools: getParametersByName, default decrypt (false). Both send one GetParameters of 10 names at a time. ' +
+            'perRequest: median wall and process CPU time per request (the CPU includes the in-process loopback server).',
         },
       }),
     ];
@@ -154,6 +164,20 @@ export async function boot(bench: BenchConfig): Promise<Measure[]> {
   }
 }
 
-function counted(server: SsmServer, ms: number): BootRun {
-  return { ms, getParameters: server.requestCount('GetParameters'), requests: server.requestCount() };
+function counted(server: SsmServer, ms: number, cpuMs: number): BootRun {
+  return { ms, cpuMs, getParameters: server.requestCount('GetParameters'), requests: server.requestCount() };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
+}
+
+/** Median wall and CPU time per request of a side's samples, to the microsecond. */
+function perRequest(runs: readonly BootRun[]): { wallMs: number; cpuMs: number } {
+  const round = (ms: number): number => Math.round(ms * 1000) / 1000;
+  return {
+    wallMs: round(summarize(runs.map((r) => r.ms / r.requests)).median),
+    cpuMs: round(summarize(runs.map((r) => r.cpuMs / r.requests)).median),
+  };
 }
