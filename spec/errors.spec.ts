@@ -6,7 +6,7 @@ import {
   SecretNotLoadedError,
   TransientError,
   VaultlyError,
-} from '../lib/errors.js';
+} from 'vaultly';
 
 describe('Errors', () => {
   it('sets name, path and cause', () => {

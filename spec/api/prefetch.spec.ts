@@ -15,8 +15,8 @@ import {
   SecretNotFoundError,
   SecretNotLoadedError,
   TransientError,
-} from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+} from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
 @SecretModel()

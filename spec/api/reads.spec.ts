@@ -11,8 +11,8 @@ import {
   TransientError,
   prefetch,
   dispose,
-} from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+} from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
 const CANARY = 'CANARY-reads-91d2';

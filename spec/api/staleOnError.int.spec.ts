@@ -10,8 +10,8 @@ import {
   vaultlyModule,
   type BackendGetOptions,
   type RetryOptions,
-} from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+} from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { flush } from '../helpers/ControlledBackend.js';
 
 const CANARY = 'CANARY-stale-3c9e';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 
-import { AuthError, Backend, PartialBatchError, SecretNotFoundError, TransientError, type BackendGetOptions } from '../../lib/index.js';
+import { AuthError, Backend, PartialBatchError, SecretNotFoundError, TransientError, type BackendGetOptions } from 'vaultly';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

@@ -2,13 +2,21 @@ import { inspect } from 'node:util';
 
 import { jest } from '@jest/globals';
 
-import { Backend, type BackendBatchOptions } from '../../lib/backends/Backend.js';
+import {
+  AuthError,
+  Backend,
+  PartialBatchError,
+  RetryingBackend,
+  SecretNotFoundError,
+  TransientError,
+  type BackendBatchOptions,
+  type LogFields,
+  type Logger,
+  type OwedPaths,
+  type RetryOptions,
+} from 'vaultly';
 import { markThrottled } from '../../lib/backends/pacing/throttleInfo.js';
-import { PartialBatchError, type OwedPaths } from '../../lib/backends/PartialBatchError.js';
-import { RetryingBackend, type RetryOptions } from '../../lib/backends/RetryingBackend.js';
 import { settleBatch } from '../../lib/backends/settleBatch.js';
-import { AuthError, SecretNotFoundError, TransientError } from '../../lib/errors.js';
-import type { LogFields, Logger } from '../../lib/logging/Logger.js';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
-import { Backend, type BackendBatchOptions, type BackendGetOptions } from '../../lib/backends/Backend.js';
-import { RetryingBackend, type RetryOptions } from '../../lib/backends/RetryingBackend.js';
-import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../lib/errors.js';
-import type { LogFields, Logger } from '../../lib/logging/Logger.js';
+import {
+  AuthError,
+  Backend,
+  ConfigError,
+  RetryingBackend,
+  SecretNotFoundError,
+  TransientError,
+  type BackendBatchOptions,
+  type BackendGetOptions,
+  type LogFields,
+  type Logger,
+  type RetryOptions,
+} from 'vaultly';
 import { withTimerTracking } from '../helpers/timerTracking.js';
 import { rejection } from '../helpers/outcomes.js';
 

@@ -1,9 +1,7 @@
 import { CacheEntry, EntryState } from '../../lib/cache/CacheEntry.js';
-import { SecretCache } from '../../lib/cache/SecretCache.js';
-import { systemClock } from '../../lib/cache/Clock.js';
+import { SecretCache, systemClock, type Clock } from 'vaultly';
 import { CachePartition, MAX_TIMER_DELAY_MS } from '../../lib/cache/CachePartition.js';
-import type { Clock } from '../../lib/cache/Clock.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { forceGc } from '../helpers/forceGc.js';
 import { entryIn } from '../helpers/keyedEntries.js';
 

@@ -1,6 +1,5 @@
-import { PartialBatchError } from '../../lib/backends/PartialBatchError.js';
+import { PartialBatchError, SecretNotFoundError, TransientError } from 'vaultly';
 import { SharedFetches } from '../../lib/cache/SharedFetches.js';
-import { SecretNotFoundError, TransientError } from '../../lib/errors.js';
 
 /** A call the test settles by hand, recording the signal it was started on. */
 function held<T>(): { start: (signal: AbortSignal) => Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void; signals: AbortSignal[] } {

@@ -1,8 +1,8 @@
 import { EntryState } from '../../lib/cache/CacheEntry.js';
 import { CachePartition } from '../../lib/cache/CachePartition.js';
-import { SecretCache } from '../../lib/cache/SecretCache.js';
+import { SecretCache } from 'vaultly';
 import { DEFAULT_REFRESH_JITTER } from '../../lib/constants.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { thrown } from '../helpers/outcomes.js';
 import { entryIn } from '../helpers/keyedEntries.js';
 

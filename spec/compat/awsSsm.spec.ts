@@ -4,8 +4,8 @@
 // way the SDK does (an error whose `name` is the SSM error code).
 import 'reflect-metadata';
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { AuthError, SecretNotFoundError, TransientError } from '../../lib/index.js';
-import { AWSSSMBackend } from '../../lib/backends/aws-ssm/index.js';
+import { AuthError, SecretNotFoundError, TransientError } from 'vaultly';
+import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { rejection } from '../helpers/outcomes.js';
 
 /** What the SDK rejects with for an SSM error code. */

@@ -12,9 +12,9 @@ import {
   Secret,
   SecretCache,
   SecretModel,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { EntryState } from '../../lib/cache/CacheEntry.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { entryIn } from '../helpers/keyedEntries.js';
 
 function partitionOn(clock: ManualClock) {

@@ -2,7 +2,7 @@
 // The original calls the internal `cast_value(raw, type, transform)`; here every case goes through
 // a model field, whose TypeScript `design:type` picks the cast, and `getSecret`.
 import 'reflect-metadata';
-import { bindSecrets, ConfigError, getSecret, MockBackend, Secret, SecretModel, VaultlyError } from '../../lib/index.js';
+import { bindSecrets, ConfigError, getSecret, MockBackend, Secret, SecretModel, VaultlyError } from 'vaultly';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

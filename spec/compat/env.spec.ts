@@ -2,7 +2,7 @@
 // original monkeypatches os.environ; ours passes an `env` object, and one test reads process.env.
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { EnvBackend, SecretNotFoundError } from '../../lib/index.js';
+import { EnvBackend, SecretNotFoundError } from 'vaultly';
 import { rejection } from '../helpers/outcomes.js';
 
 describe('EnvBackend (test_env.py)', () => {

@@ -9,7 +9,7 @@ import {
   SecretNotLoadedError,
   TransientError,
   VaultlyError,
-} from '../../lib/index.js';
+} from 'vaultly';
 
 const instances = (): [string, Error][] => [
   ['ConfigError', new ConfigError('c')],

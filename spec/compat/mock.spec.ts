@@ -1,7 +1,7 @@
 // Translates tests/unit/backends/test_mock.py of the original Python vaultly (cop1cat/vaultly v1.0.0).
 import 'reflect-metadata';
-import { SecretNotFoundError } from '../../lib/index.js';
-import { MockBackend } from '../../lib/testing/MockBackend.js';
+import { SecretNotFoundError } from 'vaultly';
+import { MockBackend } from 'vaultly/testing';
 import { rejection } from '../helpers/outcomes.js';
 
 describe('MockBackend (test_mock.py)', () => {

@@ -20,7 +20,7 @@ import {
   SecretModel,
   SecretNotLoadedError,
   type BindSecretsOptions,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { canary } from '../helpers/canary.js';
 import { rejection, thrown } from '../helpers/outcomes.js';
 

@@ -2,7 +2,7 @@
 // (cop1cat/vaultly v1.0.0). The original races 50 threads on a sleeping backend; here 50
 // concurrent `getSecret` calls wait on a backend read that the test releases.
 import 'reflect-metadata';
-import { Backend, bindSecrets, getSecret, Secret, SecretModel } from '../../lib/index.js';
+import { Backend, bindSecrets, getSecret, Secret, SecretModel } from 'vaultly';
 
 /** Holds every read until `release()`; counts reads. */
 class SlowBackend extends Backend {

@@ -2,7 +2,7 @@
 // (cop1cat/vaultly v1.0.0): `{var}` path templating edge cases either work or fail with a
 // MissingContextVariableError, never an opaque error.
 import 'reflect-metadata';
-import { bindSecrets, getSecret, MissingContextVariableError, MockBackend, Secret, SecretModel } from '../../lib/index.js';
+import { bindSecrets, getSecret, MissingContextVariableError, MockBackend, Secret, SecretModel } from 'vaultly';
 import { rejection, thrown } from '../helpers/outcomes.js';
 
 describe('path edge cases (test_model_path_edge_cases.py)', () => {

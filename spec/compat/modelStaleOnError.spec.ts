@@ -13,8 +13,8 @@ import {
   TransientError,
   type LogFields,
   type Logger,
-} from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+} from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { canary } from '../helpers/canary.js';
 import { rejection, thrown } from '../helpers/outcomes.js';
 

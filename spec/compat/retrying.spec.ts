@@ -2,7 +2,7 @@
 // (cop1cat/vaultly v1.0.0). The original injects `sleep`, `rng` and `monotonic`; ours takes
 // `sleep(ms, signal)`, `random()` and `now()` (milliseconds). Delays are recorded in seconds.
 import 'reflect-metadata';
-import { AuthError, Backend, RetryingBackend, SecretNotFoundError, TransientError } from '../../lib/index.js';
+import { AuthError, Backend, RetryingBackend, SecretNotFoundError, TransientError } from 'vaultly';
 import { rejection } from '../helpers/outcomes.js';
 
 type ErrorClass = new (message: string, options?: { path?: string }) => Error;

@@ -4,7 +4,7 @@
 // #6 prefetch de-duplicates versioned entries. The #7 `KeyedLocks` tests check a Python-internal
 // lock table that has no equivalent here (single flight is a per-entry promise) and are skipped.
 import 'reflect-metadata';
-import { Backend, bindSecrets, getSecret, MockBackend, prefetch, refresh, Secret, SecretModel } from '../../lib/index.js';
+import { Backend, bindSecrets, getSecret, MockBackend, prefetch, refresh, Secret, SecretModel } from 'vaultly';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -15,8 +15,8 @@ import {
   SecretModel,
   VaultlyError,
   vaultlyModule,
-} from '../../lib/index.js';
-import { MockBackend as TestingMockBackend } from '../../lib/testing/MockBackend.js';
+} from 'vaultly';
+import { MockBackend as TestingMockBackend } from 'vaultly/testing';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

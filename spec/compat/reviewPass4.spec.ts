@@ -18,9 +18,9 @@ import {
   TransientError,
   Backend,
   type LogFields,
-} from '../../lib/index.js';
-import { VaultBackend, type VaultClient } from '../../lib/backends/vault/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+} from 'vaultly';
+import { VaultBackend, type VaultClient } from 'vaultly/vault';
+import { ManualClock } from 'vaultly/testing';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

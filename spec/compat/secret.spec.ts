@@ -3,9 +3,9 @@
 // spec in class metadata instead (read here through the internal `getSecretFields`), so the
 // FieldInfo-type check itself has no equivalent.
 import 'reflect-metadata';
-import { bindSecrets, getSecret, MockBackend, Secret, SecretModel } from '../../lib/index.js';
+import { bindSecrets, getSecret, MockBackend, Secret, SecretModel } from 'vaultly';
 import { getSecretFields } from '../../lib/model/metadata.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 
 describe('@Secret (test_secret.py)', () => {
   it('leaves the property without a value until the model is bound', () => {

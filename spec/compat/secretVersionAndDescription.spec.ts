@@ -11,7 +11,7 @@ import {
   refresh,
   Secret,
   SecretModel,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { getSecretFields } from '../../lib/model/metadata.js';
 import { rejection, thrown } from '../helpers/outcomes.js';
 

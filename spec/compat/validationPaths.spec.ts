@@ -14,7 +14,7 @@ import {
   SecretModel,
   VAULTLY,
   vaultlyModule,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

@@ -5,8 +5,8 @@
 // Error messages differ in wording from hvac's; each test asserts the error class, the path and
 // what the message must name instead.
 import 'reflect-metadata';
-import { AuthError, SecretNotFoundError, TransientError } from '../../lib/index.js';
-import { VaultBackend, type VaultClient, type VaultRequestOptions } from '../../lib/backends/vault/index.js';
+import { AuthError, SecretNotFoundError, TransientError } from 'vaultly';
+import { VaultBackend, type VaultClient, type VaultRequestOptions } from 'vaultly/vault';
 import { canary } from '../helpers/canary.js';
 import { rejection } from '../helpers/outcomes.js';
 

@@ -16,7 +16,7 @@ import {
   VAULTLY,
   vaultlyModule,
   Backend,
-} from '../../lib/index.js';
+} from 'vaultly';
 import type { Wiring } from '../../lib/model/bindModel.js';
 import { BOOT, WIRING } from '../../lib/model/modelTokens.js';
 import { forceGc } from '../helpers/forceGc.js';

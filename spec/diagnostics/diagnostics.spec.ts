@@ -15,10 +15,10 @@ import {
   type ChangeMessage,
   type FetchTraceContext,
   type StaleMessage,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { publishChange } from '../../lib/diagnostics/publishChange.js';
 import { traceFetch } from '../../lib/diagnostics/traceFetch.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { canary, expectNoCanary } from '../helpers/canary.js';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 import { rejection } from '../helpers/outcomes.js';

@@ -1,5 +1,4 @@
-import { Backend, type BackendGetOptions } from '../../lib/backends/Backend.js';
-import { SecretNotFoundError } from '../../lib/errors.js';
+import { Backend, SecretNotFoundError, type BackendGetOptions } from 'vaultly';
 
 type Pending = { path: string; version: number | string | undefined; resolve: (v: string) => void; reject: (e: unknown) => void };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 
-import type { LogFields, Logger } from '../../lib/logging/Logger.js';
+import type { LogFields, Logger } from 'vaultly';
 
 /**
  * What every canary carries between `CANARY` and its label. Only values made by {@link canary} are

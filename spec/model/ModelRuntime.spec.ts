@@ -18,7 +18,7 @@ import {
   vaultlyModule,
   type BackendGetOptions,
 } from 'vaultly';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
 /** Collects unhandled rejections while `run` goes on, and a tick after. */

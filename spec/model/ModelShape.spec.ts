@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { inspect } from 'node:util';
-import { bindSecrets, ConfigError, invalidate, MockBackend, prefetch, Secret, SecretModel, SecretNotLoadedError } from '../../lib/index.js';
+import { bindSecrets, ConfigError, invalidate, MockBackend, prefetch, Secret, SecretModel, SecretNotLoadedError } from 'vaultly';
 
 const CANARY = 'CANARY-shape-41d7';
 

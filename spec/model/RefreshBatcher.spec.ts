@@ -11,9 +11,9 @@ import {
   SecretNotFoundError,
   TransientError,
   type BackendGetOptions,
-} from '../../lib/index.js';
+} from 'vaultly';
 import { missingSecrets } from '../../lib/backends/Backend.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { ManualClock } from 'vaultly/testing';
 import { flush } from '../helpers/ControlledBackend.js';
 import { thrown } from '../helpers/outcomes.js';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, Secret, SecretModel, Nested } from '../../lib/index.js';
+import { ConfigError, Secret, SecretModel, Nested } from 'vaultly';
 import { getSecretFields, getModelOptions, getNestedFields } from '../../lib/model/metadata.js';
 
 describe('Decorator: @Secret', () => {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { bindSecrets, ConfigError, getSecret, MockBackend, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/index.js';
+import { bindSecrets, ConfigError, getSecret, MockBackend, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { FieldBinding, Slot } from '../../lib/model/Slot.js';
 import { stateOf } from '../../lib/model/stateOf.js';
 import { rejection } from '../helpers/outcomes.js';

@@ -1,4 +1,4 @@
-import { ConfigError, SecretNotFoundError } from '../../lib/errors.js';
+import { ConfigError, SecretNotFoundError } from 'vaultly';
 import { castValue } from '../../lib/model/cast.js';
 
 const CANARY = 'CANARY-7f3a';

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { Backend, bindSecrets, prefetch, Secret, SecretModel, type BackendGetOptions } from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { Backend, bindSecrets, prefetch, Secret, SecretModel, type BackendGetOptions } from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { flush } from '../helpers/ControlledBackend.js';
 
 const PROCESSES = 20;

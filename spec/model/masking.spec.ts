@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
 import { inspect } from 'node:util';
-import { bindSecrets, MockBackend, Nested, prefetch, Secret, SecretModel } from '../../lib/index.js';
+import { bindSecrets, MockBackend, Nested, prefetch, Secret, SecretModel } from 'vaultly';
 
 const CANARY = 'CANARY-mask-5e1b';
 

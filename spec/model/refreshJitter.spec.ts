@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { bindSecrets, ConfigError, getSecret, MockBackend, prefetch, Secret, SecretModel, vaultlyModule } from '../../lib/index.js';
-import { ManualClock } from '../../lib/testing/ManualClock.js';
+import { bindSecrets, ConfigError, getSecret, MockBackend, prefetch, Secret, SecretModel, vaultlyModule } from 'vaultly';
+import { ManualClock } from 'vaultly/testing';
 import { thrown } from '../helpers/outcomes.js';
 
 @SecretModel()

@@ -1,4 +1,4 @@
-import { ConfigError, MissingContextVariableError } from '../../lib/errors.js';
+import { ConfigError, MissingContextVariableError } from 'vaultly';
 import { parseTemplate, renderTemplate } from '../../lib/model/template.js';
 
 const render = (template: string, context: Record<string, unknown>): string =>

@@ -13,8 +13,9 @@ import {
   SecretModel,
   SecretNotLoadedError,
   TransientError,
+  type BackendBatchOptions,
+  type BackendGetOptions,
 } from 'vaultly';
-import type { BackendBatchOptions, BackendGetOptions } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 
 // Property-based tests of the cache and read paths: random interleavings of synchronous reads,

@@ -12,11 +12,10 @@ import {
   SecretModel,
   SecretNotFoundError,
   TransientError,
+  type Backend,
 } from 'vaultly';
-import type { Backend } from 'vaultly';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
-import { ManualClock, startSsmServer, startVaultServer } from 'vaultly/testing';
-import type { SsmServer, VaultServer } from 'vaultly/testing';
+import { ManualClock, startSsmServer, startVaultServer, type SsmServer, type VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { stateOf } from '../../lib/model/stateOf.js';
 import { canary, canaryLogger, expectNoCanary } from '../helpers/canary.js';

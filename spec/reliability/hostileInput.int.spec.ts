@@ -12,11 +12,10 @@ import {
   SecretModel,
   SecretNotLoadedError,
   TransientError,
+  type Backend,
 } from 'vaultly';
-import type { Backend } from 'vaultly';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
-import { startSsmServer, startVaultServer } from 'vaultly/testing';
-import type { SsmServer, VaultServer } from 'vaultly/testing';
+import { startSsmServer, startVaultServer, type SsmServer, type VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { canary, expectNoCanary } from '../helpers/canary.js';
 import { fakeCredentials } from '../testing/ssm/ssmTestClient.js';

@@ -13,8 +13,8 @@ import {
   SecretNotFoundError,
   SecretNotLoadedError,
   VaultlyError,
+  type Transform,
 } from 'vaultly';
-import type { Transform } from 'vaultly';
 import { MockBackend } from 'vaultly/testing';
 import { canary, expectNoCanary } from '../helpers/canary.js';
 import { rejection, thrown } from '../helpers/outcomes.js';

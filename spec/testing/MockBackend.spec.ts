@@ -1,5 +1,5 @@
-import { MockBackend } from '../../lib/testing/index.js';
-import { SecretNotFoundError } from '../../lib/index.js';
+import { MockBackend } from 'vaultly/testing';
+import { SecretNotFoundError } from 'vaultly';
 
 describe('Class: MockBackend', () => {
   it('returns values and records calls with their version', async () => {

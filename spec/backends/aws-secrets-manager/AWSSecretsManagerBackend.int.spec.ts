@@ -5,8 +5,7 @@ import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager
 
 import { AWSSecretsManagerBackend } from 'vaultly/aws-secrets-manager';
 import { AdaptiveRateLimiter, AuthError, ConfigError, PartialBatchError, RetryingBackend, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
-import { startSecretsManagerServer } from 'vaultly/testing';
-import type { SecretsManagerServer } from 'vaultly/testing';
+import { startSecretsManagerServer, type SecretsManagerServer } from 'vaultly/testing';
 import { canary } from '../../helpers/canary.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { withoutAwsSdkConfiguration } from '../../helpers/awsSdkEnvironment.js';

@@ -2,8 +2,7 @@ import 'reflect-metadata';
 
 import { AWSSecretsManagerBackend } from 'vaultly/aws-secrets-manager';
 import { bindSecrets, ConfigError, dispose, getSecret, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from 'vaultly';
-import { startSecretsManagerServer } from 'vaultly/testing';
-import type { SecretsManagerServer } from 'vaultly/testing';
+import { startSecretsManagerServer, type SecretsManagerServer } from 'vaultly/testing';
 import { canary } from '../../helpers/canary.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { fakeCredentials } from '../../testing/ssm/ssmTestClient.js';

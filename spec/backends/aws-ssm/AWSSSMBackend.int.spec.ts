@@ -4,11 +4,9 @@ import { inspect } from 'node:util';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 
-import { AWSSSMBackend } from '../../../lib/backends/aws-ssm/index.js';
-import { AuthError, ConfigError, SecretNotFoundError, TransientError, VaultlyError } from '../../../lib/errors.js';
-import { PartialBatchError } from '../../../lib/backends/PartialBatchError.js';
-import { startSsmServer } from '../../../lib/testing/index.js';
-import type { SsmServer } from '../../../lib/testing/index.js';
+import { AWSSSMBackend } from 'vaultly/aws-ssm';
+import { AuthError, ConfigError, PartialBatchError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
+import { startSsmServer, type SsmServer } from 'vaultly/testing';
 import { fakeCredentials, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { withoutAwsSdkConfiguration } from '../../helpers/awsSdkEnvironment.js';

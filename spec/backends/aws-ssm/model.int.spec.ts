@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 
-import { AWSSSMBackend } from '../../../lib/backends/aws-ssm/index.js';
-import { bindSecrets, dispose, getSecret, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from '../../../lib/index.js';
-import { startSsmServer } from '../../../lib/testing/index.js';
-import type { SsmServer } from '../../../lib/testing/index.js';
+import { AWSSSMBackend } from 'vaultly/aws-ssm';
+import { bindSecrets, dispose, getSecret, prefetch, refresh, Secret, SecretModel, SecretNotFoundError } from 'vaultly';
+import { startSsmServer, type SsmServer } from 'vaultly/testing';
 import { fakeCredentials } from '../../testing/ssm/ssmTestClient.js';
 import { rejection } from '../../helpers/outcomes.js';
 

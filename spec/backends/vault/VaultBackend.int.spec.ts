@@ -5,8 +5,13 @@ import { inspect } from 'node:util';
 import { jest } from '@jest/globals';
 import nodeVault from 'node-vault';
 import { AuthError, ConfigError, PartialBatchError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
-import { startVaultServer } from 'vaultly/testing';
-import type { FaultOptions, VaultFaultKind, VaultServer, VaultServerRequest } from 'vaultly/testing';
+import {
+  startVaultServer,
+  type FaultOptions,
+  type VaultFaultKind,
+  type VaultServer,
+  type VaultServerRequest,
+} from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { rejection as rejectionOf } from '../../helpers/outcomes.js';
 

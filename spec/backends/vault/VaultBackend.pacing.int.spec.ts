@@ -1,6 +1,5 @@
 import { AdaptiveRateLimiter, RetryingBackend, TransientError } from 'vaultly';
-import { startVaultServer } from 'vaultly/testing';
-import type { VaultServer } from 'vaultly/testing';
+import { startVaultServer, type VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 import { throttleInfo } from '../../../lib/backends/pacing/throttleInfo.js';
 import { rejection } from '../../helpers/outcomes.js';

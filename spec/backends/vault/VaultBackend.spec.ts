@@ -1,5 +1,4 @@
-import { VaultBackend } from 'vaultly/vault';
-import type { VaultClient, VaultRequestOptions } from 'vaultly/vault';
+import { VaultBackend, type VaultClient, type VaultRequestOptions } from 'vaultly/vault';
 
 /** A client double that answers every read with `{ data: { data } }` after `gate` resolves. */
 class FakeClient implements VaultClient {

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { bindSecrets, dispose, getSecret, Nested, prefetch, Secret, SecretModel, SecretNotFoundError } from 'vaultly';
-import { startVaultServer } from 'vaultly/testing';
-import type { VaultServer } from 'vaultly/testing';
+import { startVaultServer, type VaultServer } from 'vaultly/testing';
 import { VaultBackend } from 'vaultly/vault';
 
 @SecretModel()

@@ -1,7 +1,6 @@
 import { request } from 'node:http';
 
-import { startLoopbackServer } from 'vaultly/testing';
-import type { LoopbackProtocol, LoopbackRequest, LoopbackServer } from 'vaultly/testing';
+import { startLoopbackServer, type LoopbackProtocol, type LoopbackRequest, type LoopbackServer } from 'vaultly/testing';
 
 import { rejection } from '../../helpers/outcomes.js';
 

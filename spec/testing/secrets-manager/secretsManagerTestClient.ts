@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 
-import type { SecretsManagerServer } from '../../../lib/testing/secrets-manager/index.js';
+import type { SecretsManagerServer } from 'vaultly/testing';
 import { fakeCredentials } from '../ssm/ssmTestClient.js';
 
 /** The client settings that point the SDK at the loopback server, with no retries. */

@@ -9,8 +9,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-import { SecretsManagerStore, runSecretsManagerOperation, startSecretsManagerServer } from 'vaultly/testing';
-import type { SecretsManagerServer } from 'vaultly/testing';
+import {
+  runSecretsManagerOperation,
+  SecretsManagerStore,
+  startSecretsManagerServer,
+  type SecretsManagerServer,
+} from 'vaultly/testing';
 import { canary } from '../../helpers/canary.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { waitFor } from '../ssm/ssmTestClient.js';

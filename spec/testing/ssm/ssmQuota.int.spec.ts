@@ -1,7 +1,6 @@
 import { GetParameterCommand, ThrottlingException } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { startSsmServer } from 'vaultly/testing';
-import type { SsmServer } from 'vaultly/testing';
+import { startSsmServer, type SsmServer } from 'vaultly/testing';
 
 import { rejection } from '../../helpers/outcomes.js';
 import { ssmTestClient } from './ssmTestClient.js';

@@ -1,7 +1,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 
-import type { SsmServer } from '../../../lib/testing/ssm/index.js';
+import type { SsmServer } from 'vaultly/testing';
 
 /**
  * Fake credentials, so the SDK never goes looking for real ones (or for instance metadata). A fresh

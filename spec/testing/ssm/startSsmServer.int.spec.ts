@@ -16,8 +16,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
 
-import { startSsmServer } from '../../../lib/testing/index.js';
-import type { SsmServer } from '../../../lib/testing/index.js';
+import { startSsmServer, type SsmServer } from 'vaultly/testing';
 import { ssmTestClient, waitFor } from './ssmTestClient.js';
 import { rejection } from '../../helpers/outcomes.js';
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import nodeVault from 'node-vault';
-import { startVaultServer } from 'vaultly/testing';
-import type { VaultServer } from 'vaultly/testing';
+import { startVaultServer, type VaultServer } from 'vaultly/testing';
 import { rejection as rejectionOf } from '../../helpers/outcomes.js';
 
 const rejection = (promise: Promise<unknown>): Promise<ApiError> => rejectionOf<ApiError>(promise);

@@ -1,6 +1,5 @@
 import nodeVault from 'node-vault';
-import { startVaultServer } from 'vaultly/testing';
-import type { VaultServer } from 'vaultly/testing';
+import { startVaultServer, type VaultServer } from 'vaultly/testing';
 import { rejection } from '../../helpers/outcomes.js';
 
 interface ApiError {
