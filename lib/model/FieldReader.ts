@@ -75,9 +75,14 @@ export class FieldReader {
     this.#assertLive(field.label);
     if (this.isFresh(binding)) return binding.value;
     try {
-      const raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
+      let raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
       // Disposed while it waited: the values are gone, and a fetch may not have been stored.
       this.#assertLive(field.label);
+      if (this.#invalidatedMeanwhile(binding)) {
+        raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
+        this.#assertLive(field.label);
+        this.#assertLoaded(binding);
+      }
       return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
     } catch (error) {
       if (this.#options.staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
@@ -99,8 +104,13 @@ export class FieldReader {
     const slot = slotOf(binding);
     const field = binding.field;
     this.#assertLive(field.label);
-    const raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
+    let raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
     this.#assertLive(field.label);
+    if (this.#invalidatedMeanwhile(binding)) {
+      raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
+      this.#assertLive(field.label);
+      this.#assertLoaded(binding);
+    }
     return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
   }
 
@@ -113,6 +123,21 @@ export class FieldReader {
     if (this.isFresh(binding)) return { value: binding.value, digest: slot.digest };
     const value = await this.read(binding, signal);
     return { value, digest: slot.digest };
+  }
+
+  /**
+   * Whether a cached field's slot was invalidated while a load was awaited: that load's answer
+   * (which may be the value just dropped) was not stored, and a load of its own must follow.
+   */
+  #invalidatedMeanwhile(binding: Binding): boolean {
+    return binding.field.spec.ttl !== 0 && slotOf(binding).state === EntryState.Empty;
+  }
+
+  /** After the load that followed an invalidation: invalidated yet again meanwhile, it says so. */
+  #assertLoaded(binding: Binding): void {
+    if (!this.#invalidatedMeanwhile(binding)) return;
+    const slot = slotOf(binding);
+    throw new SecretNotLoadedError(`${binding.field.label}: secret '${slot.path}' was invalidated while it loaded; read it again`, { path: slot.path });
   }
 
   #assertLive(label: string): void {

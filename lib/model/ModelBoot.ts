@@ -1,5 +1,6 @@
 import { bindModel, type Wiring } from './bindModel.js';
 import { ValidateMode } from './metadata.js';
+import { kWiring } from './symbols.js';
 
 /**
  * Binds a container-made model to its wiring; a `'fetch'` model is then prefetched, and disposed
@@ -53,6 +54,10 @@ export class ModelBoot implements PromiseLike<Wiring | undefined> {
   #run(): Promise<Wiring | undefined> {
     const model = this.#model;
     if (model === undefined) return Promise.resolve(this.#wiring);
+    // Taken off before the boot writes values through as own properties: deleted later (by the
+    // @postConstruct hook) it would no longer be the instance's last property, and deleting any
+    // other one turns the instance into a slow dictionary-mode object for good.
+    delete (model as { [kWiring]?: unknown })[kWiring];
     try {
       return Promise.resolve(bootModel(model, this.#wiring)).then(() => undefined);
     } catch (error) {

@@ -273,6 +273,8 @@ export class ModelRuntime {
       fetches.error = undefined;
       fetches.retryAt = 0;
       fetches.detached = true;
+      // A fetch that started before may carry the value just dropped: its answer is not stored.
+      fetches.committed = fetches.started;
     }
   }
 

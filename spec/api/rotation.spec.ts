@@ -67,6 +67,43 @@ describe('Function: refresh', () => {
 });
 
 describe('Function: invalidate', () => {
+  it('drops the answer of a fetch that started before it: the dropped value never comes back as fresh', async () => {
+    const backend = new ControlledBackend({ '/db/password': first, '/db/user': 'app', '/db/otp': '1', '/db/pool': '5' });
+    const clock = new ManualClock();
+    const config = await bindSecrets(new DbConfig(), { backend, clock, refreshJitter: 0 });
+    await prefetch(config);
+    clock.advance(300_001);
+    backend.hold = true;
+    expect(config.password).toBe(first); // stale: starts a background refresh
+    await flush();
+    expect(backend.pending.map((p) => p.path)).toContain('/db/password');
+    invalidate(config, 'password');
+    backend.values.set('/db/password', second);
+    // The refresh answers with the value from before the rotation.
+    for (const pending of backend.pending.splice(0)) pending.resolve(pending.path === '/db/password' ? first : (backend.values.get(pending.path) as string));
+    await flush();
+    expect(Object.getOwnPropertyDescriptor(config, 'password')).toBeUndefined();
+    expect(() => config.password).toThrow(SecretNotLoadedError);
+    backend.hold = false;
+    await expect(getSecret(config, 'password')).resolves.toBe(second);
+    dispose(config);
+  });
+
+  it('makes a getSecret waiting on an older fetch load again, and resolve to the new value', async () => {
+    const backend = new ControlledBackend({ '/db/password': first, '/db/user': 'app', '/db/otp': '1', '/db/pool': '5' });
+    const config = await bindSecrets(new DbConfig(), { backend, clock: new ManualClock() });
+    backend.hold = true;
+    const read = getSecret(config, 'password');
+    await flush();
+    invalidate(config, 'password');
+    backend.values.set('/db/password', second);
+    backend.hold = false;
+    for (const pending of backend.pending.splice(0)) pending.resolve(first);
+    await expect(read).resolves.toBe(second);
+    expect(config.password).toBe(second);
+    dispose(config);
+  });
+
   it('drops one secret without fetching; a sync read throws SecretNotLoadedError until the next getSecret', async () => {
     const { backend, config } = await setup();
     await prefetch(config);

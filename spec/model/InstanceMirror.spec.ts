@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { inspect } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
+import { Container } from 'inversify';
 import {
   bindSecrets,
   ConfigError,
@@ -17,6 +18,7 @@ import {
   Secret,
   SecretModel,
   SecretNotLoadedError,
+  vaultlyModule,
 } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import { EntryState } from '../../lib/cache/CacheEntry.js';
@@ -216,6 +218,22 @@ describe('InstanceMirror and V8 fast properties', () => {
     expect(hasFastProperties(config)).toBe(true);
     expect(names.map((name) => config[name])).toEqual(names.map((name) => `value-${name}`));
     dispose(config);
+  });
+
+  it("keeps a validate: 'fetch' model resolved from the container in fast mode", async () => {
+    @SecretModel({ validate: 'fetch' })
+    class FetchConfig {
+      @Secret('/m/a', TTL) a!: string;
+      @Secret('/m/b') b!: string;
+    }
+    const container = new Container();
+    container.load(vaultlyModule({ backend: new MockBackend({ '/m/a': 'a', '/m/b': 'b' }) }));
+    container.bind(FetchConfig).toSelf().inSingletonScope();
+    const config = await container.getAsync(FetchConfig);
+    expect(Object.getOwnPropertyNames(config)).toEqual(['a', 'b']);
+    // The boot's wiring property, deleted after the values were written through, used to leave it in dictionary mode.
+    expect(hasFastProperties(config)).toBe(true);
+    await container.unbindAll();
   });
 });
 
