@@ -5,7 +5,7 @@
  */
 export class Fetches {
   /** The fetch new readers join: the newest one whose answer can still be stored. */
-  inflight: Promise<string> | undefined = undefined;
+  inflight: Promise<string | undefined> | undefined = undefined;
   /** Sequence number of the last fetch started, and of the newest one whose value was stored. */
   started = 0;
   committed = 0;
@@ -19,7 +19,7 @@ export class Fetches {
    */
   detached = false;
   /** Fetches still in flight, by sequence number. */
-  readonly pending = new Map<number, Promise<string>>();
+  readonly pending = new Map<number, Promise<string | undefined>>();
 
   /** Whether the next fetch may join another root's (and forgets the detachment: it is starting). */
   takeJoinable(): boolean {
@@ -47,13 +47,13 @@ export class Fetches {
    * first, readers go back to joining an older one that is still pending and whose answer can
    * still be stored, rather than starting another fetch. `onSettled` runs after each settles.
    */
-  track(sequence: number, promise: Promise<string>, onSettled: () => void): void {
+  track(sequence: number, promise: Promise<string | undefined>, onSettled: () => void): void {
     this.inflight = promise;
     this.pending.set(sequence, promise);
     const settle = (): void => {
       this.pending.delete(sequence);
       if (this.inflight === promise) {
-        let next: Promise<string> | undefined;
+        let next: Promise<string | undefined> | undefined;
         let newest = this.committed;
         for (const [pendingSequence, pending] of this.pending) {
           if (pendingSequence > newest) {

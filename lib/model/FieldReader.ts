@@ -83,7 +83,8 @@ export class FieldReader {
         this.#assertLive(field.label);
         this.#assertLoaded(binding);
       }
-      return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
+      // A slot with a ttl-0 field never takes cast values from another root: its loads give the raw string.
+      return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
     } catch (error) {
       if (this.#options.staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
         log(this.#options.logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: refresh failed, serving the stale value');
@@ -111,7 +112,8 @@ export class FieldReader {
       this.#assertLive(field.label);
       this.#assertLoaded(binding);
     }
-    return field.spec.ttl === 0 ? castValue(raw, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
+    // Forced: fetched, never taken from another root, so the raw string.
+    return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
   }
 
   /**

@@ -129,13 +129,13 @@ export class ModelRuntime {
   }
 
   /**
-   * A fresh raw value for `slot`'s key held by the peer of this root's class, or for a key that
-   * was refreshed, by the root that stored its newest generation (see
+   * A fresh value for `slot`'s key held by the peer of this root's class, or for a key that was
+   * refreshed, by the root that stored its newest generation (see
    * {@link SharedFetches.lenderOf}), as a {@link Lender} for the fetcher; it then expires when the
-   * lender's does. Only a slot that keeps its raw string (its first field is an untransformed
-   * String, or has ttl 0) can lend: a cast value is not the backend's answer.
+   * lender's does. A slot with a ttl-0 field takes nothing (such a field always fetches).
    */
   lend(slot: Slot): Lent | undefined {
+    if (!slot.bindsField || slot.others?.some((other) => other.field.spec.ttl === 0) === true) return undefined;
     const peer = this.#shared?.lenderOf(slot.key, this.#kind as object);
     if (!isLivePeer(peer) || peer === this) return undefined;
     return peer.#lendTo(slot);
@@ -165,12 +165,16 @@ export class ModelRuntime {
     if (held === undefined || held.state !== EntryState.Fresh) return undefined;
     const now = this.#partition.clock.now();
     if (held.expiresAt !== NEVER && now >= held.expiresAt) return undefined;
-    const spec = held.field.spec;
-    const raw: unknown = !held.bindsField || (spec.designType === String && spec.transform === undefined) ? held.value : undefined;
-    if (typeof raw !== 'string') return undefined;
     const ttl = slot.ttl;
     const factor = ttl === undefined || held.expiresAt === NEVER ? 1 : Math.min(1, (held.expiresAt - now) / (ttl * 1000));
-    return { raw, factor };
+    const spec = held.field.spec;
+    // Its slot keeps the backend's raw string (its first field is an untransformed String, or has
+    // ttl 0): the taker casts it for its own fields, whichever they are.
+    if (!held.bindsField || (spec.designType === String && spec.transform === undefined)) {
+      return typeof held.value === 'string' ? { raw: held.value, factor } : undefined;
+    }
+    const values = castValuesFor(slot, held);
+    return values === undefined ? undefined : { values, digest: held.digest, factor };
   }
 
   get #refreshes(): RefreshBatcher {
@@ -341,6 +345,28 @@ export class ModelRuntime {
   #assertLive(label: string): void {
     if (this.disposed) throw new ConfigError(`${label}: the model was disposed`);
   }
+}
+
+/**
+ * The cast values `held` (a lender's fresh slot) has for every field of `slot`, in
+ * `slot.bindings` order, when each field is bound in `held` too through the same field spec
+ * (same class: same type, transform, ttl and version, so the same cast of the same raw value).
+ * Only values no root can mutate are taken: an object (a JSON field's, or a transform's) stays
+ * with its root, since another root's copy may carry that root's changes; such a key is fetched.
+ */
+function castValuesFor(slot: Slot, held: Slot): unknown[] | undefined {
+  const lenders = held.bindings;
+  const values: unknown[] = [];
+  for (const binding of slot.bindings) {
+    const match = lenders.find((lender) => lender.field === binding.field);
+    if (match === undefined || !isImmutable(match.value)) return undefined;
+    values.push(match.value);
+  }
+  return values;
+}
+
+function isImmutable(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
 function isLivePeer(peer: unknown): peer is ModelRuntime {

@@ -7,9 +7,15 @@ import { expectString } from './expectString.js';
 import type { Slot } from './Slot.js';
 import type { SlotStore } from './SlotStore.js';
 
-/** A fresh raw value another root holds for a key, and the share of its ttl it has left now. */
-export interface Lent {
-  readonly raw: string;
+/**
+ * A fresh value another root holds for a key, and the share of its ttl it has left now: the
+ * backend's raw string when the lender's slot keeps it (then cast by the taker), or else the
+ * lender's cast values for the fields the taker binds to the key through the same field specs,
+ * with the lender's digest of the raw value they came from.
+ */
+export type Lent = LentRaw | LentCast;
+
+interface LentShare {
   /**
    * Passed to the store as the expiry factor, so the taken value expires when the lender's does:
    * valid only now, so a value is taken (again) right before it is stored.
@@ -17,9 +23,22 @@ export interface Lent {
   readonly factor: number;
 }
 
+/** The lender's raw string, cast by the taker's own fields. */
+export interface LentRaw extends LentShare {
+  readonly raw: string;
+}
+
+/** The lender's cast values, one per field of the taker's slot, in `slot.bindings` order. */
+export interface LentCast extends LentShare {
+  readonly raw?: undefined;
+  readonly values: readonly unknown[];
+  /** The lender's `valueDigest` of the raw value (for `onChange` after the taker's next fetch). */
+  readonly digest: number | undefined;
+}
+
 /** How a root takes settled values from another root of the cache (see {@link SharedFetches.lenderOf}). */
 export interface Lender {
-  /** A fresh raw value for `slot`'s key held by another live root, if any. */
+  /** A fresh value for `slot`'s key held by another live root, if any. */
   lend(slot: Slot): Lent | undefined;
   /** Called after a load stored values: the root may become the one others take from. */
   loaded(): void;
@@ -51,7 +70,7 @@ export class SlotFetcher {
   readonly #name: string;
   readonly #lender: Lender | undefined;
   /** The waiters of fetches that callers with a signal started, by the fetch's promise. */
-  #waiters: WeakMap<Promise<string>, Waiters> | undefined = undefined;
+  #waiters: WeakMap<Promise<string | undefined>, Waiters> | undefined = undefined;
 
   /**
    * @param calls - the model's backend calls; once aborted, the model is disposed
@@ -70,8 +89,10 @@ export class SlotFetcher {
    * One fetch per key in flight (`force` starts a new one anyway); the value is stored only if
    * every field bound to it casts, and only if no fetch that started later was stored first.
    * A caller's `signal` counts it as a waiter: the fetch is aborted once every waiter gave up.
+   * Resolves to the raw string, or to undefined when cast values were taken from another root
+   * (never for a slot with a ttl-0 field, the only reader of the raw string).
    */
-  load(slot: Slot, force = false, signal?: AbortSignal): Promise<string> {
+  load(slot: Slot, force = false, signal?: AbortSignal): Promise<string | undefined> {
     const inflight = slot.fetches?.inflight;
     const waiters = inflight === undefined ? undefined : this.#waiters?.get(inflight);
     // One whose waiters all gave up is not joined: its answer is their abort.
@@ -83,13 +104,12 @@ export class SlotFetcher {
     const lent = joinable && !this.#calls.aborted ? this.#lender?.lend(slot) : undefined;
     if (lent !== undefined) {
       try {
-        this.#store.commit([[slot, lent.raw]], [sequence], lent.factor);
+        return Promise.resolve(this.#storeLent(slot, lent, sequence));
       } catch (error) {
         return Promise.reject(error);
       } finally {
         slot.dropIfIdle();
       }
-      return Promise.resolve(lent.raw);
     }
     const own = signal === undefined ? undefined : new Waiters();
     const call = this.#calls.get(slot, !joinable, own?.controller.signal);
@@ -113,8 +133,15 @@ export class SlotFetcher {
     return this.#wait(promise, own, signal);
   }
 
+  /** Stores what was taken from another root; returns the raw string when that is what it was. */
+  #storeLent(slot: Slot, lent: Lent, sequence: number): string | undefined {
+    if (lent.raw !== undefined) this.#store.commit([[slot, lent.raw]], [sequence], lent.factor);
+    else this.#store.commitLent(slot, lent.values, lent.digest, sequence, lent.factor);
+    return lent.raw;
+  }
+
   /** Counts the caller as a waiter of `promise` (by its `signal`, or for good without one). */
-  #wait(promise: Promise<string>, waiters: Waiters | undefined, signal: AbortSignal | undefined): Promise<string> {
+  #wait(promise: Promise<string | undefined>, waiters: Waiters | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
     if (waiters === undefined) return promise;
     if (signal === undefined) {
       waiters.pinned = true;
@@ -136,7 +163,7 @@ export class SlotFetcher {
    * disposed before they settle (nothing was stored then).
    */
   fetchAll(slots: readonly Slot[], force: boolean, signal: AbortSignal | undefined): Promise<void> {
-    const joined: Promise<string>[] = [];
+    const joined: Promise<string | undefined>[] = [];
     const fresh: Slot[] = [];
     for (const slot of slots) {
       const inflight = force ? undefined : slot.fetches?.inflight;
@@ -172,8 +199,7 @@ export class SlotFetcher {
           lateSequences.push(sequence);
           continue;
         }
-        this.#store.commit([[slot, now.raw]], [sequence], now.factor);
-        values.set(slot, now.raw);
+        values.set(slot, this.#storeLent(slot, now, sequence));
       }
       if (late.length > 0) {
         const more = await this.#fetchAndCommit(
@@ -186,13 +212,13 @@ export class SlotFetcher {
       if (fetched.length > 0 || late.length > 0) this.#lender?.loaded();
       return values;
     });
-    fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot) as string)));
+    fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot))));
     const done = Promise.all([work, ...joined]).then(() => this.#assertLive());
     return raceAbort(done, signal);
   }
 
   /** `forced[i]`: whether the fetch of `slots[i]` must not join another root's in flight. */
-  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[], forced: readonly boolean[]): Promise<Map<Slot, string>> {
+  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[], forced: readonly boolean[]): Promise<Map<Slot, string | undefined>> {
     const unversioned = slots.filter((slot) => slot.version === undefined);
     const versioned = slots.filter((slot) => slot.version !== undefined);
     // One forced slot forces the batch: fetching a joinable key anew is only a little extra.
@@ -269,7 +295,7 @@ export class SlotFetcher {
 }
 
 /** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */
-function track(slot: Slot, sequence: number, promise: Promise<string>): void {
+function track(slot: Slot, sequence: number, promise: Promise<string | undefined>): void {
   slot.fetchState().track(sequence, promise, () => slot.dropIfIdle());
 }
 

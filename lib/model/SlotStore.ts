@@ -76,6 +76,27 @@ export class SlotStore {
     for (const slot of changed) this.#changed(slot);
   }
 
+  /**
+   * Stores the cast values another root holds for the same fields of the same key (see
+   * `ModelRuntime.lend`), one per binding of `slot` in `slot.bindings` order, with that root's
+   * digest of the raw value they came from: no cast, and a value differing from the one it
+   * replaces is a change as after a fetch. Skipped when a newer fetch was stored first.
+   */
+  commitLent(slot: Slot, values: readonly unknown[], digest: number | undefined, sequence: number, factor: number): void {
+    if (this.#partition.disposed) return;
+    const fetches = slot.fetchState();
+    if (sequence <= fetches.committed) return;
+    fetches.committed = sequence;
+    fetches.error = undefined;
+    const before = slot.digest;
+    slot.digest = digest;
+    this.#partition.store(slot, values[0], slot.ttl, factor);
+    slot.others?.forEach((other, i) => (other.value = values[i + 1]));
+    this.#mirrors.showSlot(slot);
+    for (const other of slot.others ?? []) other.mirror?.show(other);
+    if (before !== undefined && before !== digest) this.#changed(slot);
+  }
+
   /** One change event per field bound to a slot whose stored value changed. */
   #changed(slot: Slot): void {
     for (const binding of slot.bindings) {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { getSecret, invalidate, MockBackend, prefetch, refresh, refreshAll, Secret, SecretModel, vaultlyModule, withSecret } from 'vaultly';
+import { getSecret, invalidate, MockBackend, onChange, prefetch, refresh, refreshAll, Secret, SecretModel, vaultlyModule, withSecret } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
@@ -112,5 +112,169 @@ describe('a value taken from a peer root', () => {
     expect(backend.calls).toHaveLength(2);
     await getSecret(container.get(Expiring), 'password'); // taken from the root that fetched it
     expect(backend.calls).toHaveLength(2);
+  });
+});
+
+describe('a cast value taken from a peer root', () => {
+  const POOL = '/db/pool';
+  const TLS = '/db/tls';
+  const URL_PATH = '/db/url';
+  const OPTIONS = '/db/options';
+
+  @SecretModel()
+  class Pool {
+    @Secret(POOL) pool!: number;
+    @Secret(TLS) tls!: boolean;
+    @Secret(URL_PATH, { transform: (raw) => raw.toUpperCase() }) url!: string;
+  }
+
+  @SecretModel({ validate: 'fetch' })
+  class BootedPool {
+    @Secret(POOL) pool!: number;
+    @Secret(TLS) tls!: boolean;
+    @Secret(URL_PATH, { transform: (raw) => raw.toUpperCase() }) url!: string;
+  }
+
+  @SecretModel()
+  class Options {
+    @Secret(OPTIONS) options!: { host: string };
+  }
+
+  @SecretModel()
+  class Rotating {
+    @Secret(POOL, 10) pool!: number;
+  }
+
+  @SecretModel()
+  class TwoFields {
+    @Secret(POOL) count!: number;
+    @Secret(POOL, { transform: (raw) => Number(raw) * 2 }) doubled!: number;
+  }
+
+  @SecretModel()
+  class NumberAndObject {
+    @Secret(POOL) count!: number;
+    @Secret(POOL, { transform: (raw) => ({ size: Number(raw) }) }) wrapped!: { size: number };
+  }
+
+  @SecretModel()
+  class WithUncached {
+    @Secret(POOL) count!: number;
+    @Secret(POOL, 0) live!: number;
+  }
+
+  @SecretModel()
+  class LiveUrl {
+    @Secret(URL_PATH) url!: string;
+    @Secret(URL_PATH, 0) live!: string;
+  }
+
+  @SecretModel()
+  class OtherPool {
+    @Secret(POOL) pool!: number;
+  }
+
+  function setUpCast() {
+    const clock = new ManualClock(0);
+    const backend = new MockBackend({ [POOL]: '10', [TLS]: 'yes', [URL_PATH]: 'pg://db', [OPTIONS]: '{"host":"h"}' });
+    const container = new Container();
+    container.load(vaultlyModule({ backend, clock, refreshJitter: 0 }));
+    const models: (new () => object)[] = [Pool, BootedPool, Options, Rotating, TwoFields, NumberAndObject, WithUncached, LiveUrl, OtherPool];
+    for (const model of models) container.bind(model).toSelf().inTransientScope();
+    const callsTo = (path: string): number => backend.calls.filter(([called]) => called === path).length;
+    return { backend, clock, container, callsTo };
+  }
+
+  it('of a number, a boolean and a transformed field: 100 transient roots read one after another make 1 call per key', async () => {
+    const { container, callsTo } = setUpCast();
+    for (let i = 0; i < 100; i++) {
+      const root = container.get(Pool);
+      expect(await getSecret(root, 'pool')).toBe(10);
+      expect(await getSecret(root, 'tls')).toBe(true);
+      expect(await getSecret(root, 'url')).toBe('PG://DB');
+    }
+    expect([callsTo(POOL), callsTo(TLS), callsTo(URL_PATH)]).toEqual([1, 1, 1]);
+  });
+
+  it('through a prefetch (getAsync of a validate: fetch model) too', async () => {
+    const { container, callsTo } = setUpCast();
+    for (let i = 0; i < 100; i++) {
+      const root = await container.getAsync(BootedPool);
+      expect([root.pool, root.tls, root.url]).toEqual([10, true, 'PG://DB']);
+    }
+    expect([callsTo(POOL), callsTo(TLS), callsTo(URL_PATH)]).toEqual([1, 1, 1]);
+  });
+
+  it('is taken for a key bound by several fields when the lender binds each of them', async () => {
+    const { container, callsTo } = setUpCast();
+    for (let i = 0; i < 3; i++) {
+      const root = container.get(TwoFields);
+      expect(await getSecret(root, 'count')).toBe(10);
+      expect(await getSecret(root, 'doubled')).toBe(20);
+    }
+    expect(callsTo(POOL)).toBe(1);
+  });
+
+  it('of a JSON field is not taken: each root fetches and owns its object, so a mutation stays in its root', async () => {
+    const { container, callsTo } = setUpCast();
+    const first = container.get(Options);
+    const firstOptions = await getSecret(first, 'options');
+    firstOptions.host = 'changed by first';
+    const second = container.get(Options);
+    const secondOptions = await getSecret(second, 'options');
+    expect(secondOptions).toEqual({ host: 'h' });
+    expect(secondOptions).not.toBe(firstOptions);
+    secondOptions.host = 'changed by second';
+    expect(first.options.host).toBe('changed by first');
+    expect(callsTo(OPTIONS)).toBe(2);
+  });
+
+  it('is not taken when one field of the key holds an object, or has ttl 0', async () => {
+    const { container, callsTo } = setUpCast();
+    await getSecret(container.get(NumberAndObject), 'count');
+    await getSecret(container.get(NumberAndObject), 'count');
+    expect(callsTo(POOL)).toBe(2);
+    await getSecret(container.get(WithUncached), 'count');
+    await getSecret(container.get(WithUncached), 'count');
+    expect(callsTo(POOL)).toBe(4);
+  });
+
+  it('is never taken by a ttl-0 field, which reads the backend each time, even beside a string field', async () => {
+    const { backend, container, callsTo } = setUpCast();
+    await getSecret(container.get(LiveUrl), 'url');
+    backend.set(URL_PATH, 'pg://rotated');
+    expect(await getSecret(container.get(LiveUrl), 'live')).toBe('pg://rotated');
+    expect(callsTo(URL_PATH)).toBe(2);
+  });
+
+  it("is not taken from a root that binds the key through another class's field", async () => {
+    const { backend, container, callsTo } = setUpCast();
+    const refreshing = container.get(Pool);
+    await refresh(refreshing, 'pool'); // its root becomes the key's lender for every class
+    backend.set(POOL, '11');
+    expect(await getSecret(container.get(OtherPool), 'pool')).toBe(11);
+    expect(callsTo(POOL)).toBe(2);
+  });
+
+  it("carries the lender's digest: onChange fires on a taker when its next refresh stores a different value, not the same one", async () => {
+    const { backend, clock, container, callsTo } = setUpCast();
+    await getSecret(container.get(Rotating), 'pool'); // the lender: fresh until t=10 s
+    clock.advance(5_000);
+    const taker = container.get(Rotating);
+    const sameValue = container.get(Rotating);
+    expect([await getSecret(taker, 'pool'), await getSecret(sameValue, 'pool')]).toEqual([10, 10]);
+    expect(callsTo(POOL)).toBe(1); // taken, not fetched
+    const events: unknown[] = [];
+    onChange(taker, (event) => events.push(['taker', event.field, taker.pool]));
+    onChange(sameValue, (event) => events.push(['sameValue', event.field, sameValue.pool]));
+
+    expect(await refresh(sameValue, 'pool')).toBe(10); // the same value again: no change
+    expect(events).toEqual([]);
+    backend.set(POOL, '20'); // rotation
+    clock.advance(5_001); // the taker's value expired with the lender's: a read refreshes it in the background
+    expect(taker.pool).toBe(10);
+    await flush();
+    expect(taker.pool).toBe(20);
+    expect(events).toEqual([['taker', 'pool', 20]]);
   });
 });
