@@ -60,8 +60,6 @@ const orphanedTimers = new FinalizationRegistry<ExpiryTimer>((timer) => timer.cl
 export class CachePartition {
   readonly #adopted: (readonly CacheEntry<unknown>[])[] = [];
   readonly #heap: CacheEntry<unknown>[] = [];
-  /** Made on the first {@link whenDisposed}. */
-  #disposeListeners: (() => void)[] | undefined = undefined;
   readonly #clock: Clock;
   readonly #onDispose: (partition: CachePartition) => void;
   /** Made when an entry first needs expiring: most partitions (ttl-less secrets) never arm one. */
@@ -114,12 +112,6 @@ export class CachePartition {
    */
   adopt(entries: readonly CacheEntry<unknown>[]): void {
     if (!this.#disposed) this.#adopted.push(entries);
-  }
-
-  /** Runs `listener` when the partition is disposed (at once if it already is). */
-  whenDisposed(listener: () => void): void {
-    if (this.#disposed) listener();
-    else (this.#disposeListeners ??= []).push(listener);
   }
 
   /**
@@ -181,7 +173,6 @@ export class CachePartition {
     if (this.#timer?.registered === true) orphanedTimers.unregister(this.#timer);
     this.#onDispose(this);
     this.listener?.partitionDisposed();
-    for (const listener of this.#disposeListeners?.splice(0) ?? []) listener();
   }
 
   get disposed(): boolean {

@@ -103,11 +103,12 @@ describe('Class: CachePartition', () => {
     expect(adopted.map((entry) => entry.state)).toEqual([EntryState.Expired, EntryState.Fresh]);
     partition.expireAll();
     expect(adopted[1]?.state).toBe(EntryState.Expired);
-    const told: string[] = [];
-    partition.whenDisposed(() => told.push('first'));
+    const told: unknown[] = [];
+    partition.store(adopted[0] as CacheEntry<unknown>, 'again', undefined);
+    partition.listener = { leftFresh: (entry) => told.push(entry === adopted[0] ? 'left fresh' : entry), partitionDisposed: () => told.push('disposed') };
     partition.dispose();
-    partition.whenDisposed(() => told.push('late'));
-    expect(told).toEqual(['first', 'late']);
+    // The fresh entry is reported as it is reset, the expired one is not; then the dispose.
+    expect(told).toEqual(['left fresh', 'disposed']);
     expect(adopted.map((entry) => [entry.state, entry.value])).toEqual([
       [EntryState.Empty, undefined],
       [EntryState.Empty, undefined],
