@@ -8,6 +8,9 @@ import { Slot, slotOf, type Binding } from './Slot.js';
 import { castValue } from './cast.js';
 import type { SlotFetcher } from './SlotFetcher.js';
 
+/** Loads a read starts again when its secret is invalidated while it waits, before it gives up. */
+const MAX_LOADS_AFTER_INVALIDATE = 3;
+
 /** What a {@link FieldReader} reads through. */
 export interface FieldReaderOptions {
   readonly partition: CachePartition;
@@ -78,10 +81,10 @@ export class FieldReader {
       let raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
       // Disposed while it waited: the values are gone, and a fetch may not have been stored.
       this.#assertLive(field.label);
-      if (this.#invalidatedMeanwhile(binding)) {
+      for (let again = 1; this.#invalidatedMeanwhile(binding); again++) {
+        this.#assertLoadsLeft(binding, again);
         raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
         this.#assertLive(field.label);
-        this.#assertLoaded(binding);
       }
       // A slot with a ttl-0 field never takes cast values from another root: its loads give the raw string.
       return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
@@ -107,10 +110,10 @@ export class FieldReader {
     this.#assertLive(field.label);
     let raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
     this.#assertLive(field.label);
-    if (this.#invalidatedMeanwhile(binding)) {
+    for (let again = 1; this.#invalidatedMeanwhile(binding); again++) {
+      this.#assertLoadsLeft(binding, again);
       raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
       this.#assertLive(field.label);
-      this.#assertLoaded(binding);
     }
     // Forced: fetched, never taken from another root, so the raw string.
     return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
@@ -135,11 +138,13 @@ export class FieldReader {
     return binding.field.spec.ttl !== 0 && slotOf(binding).state === EntryState.Empty;
   }
 
-  /** After the load that followed an invalidation: invalidated yet again meanwhile, it says so. */
-  #assertLoaded(binding: Binding): void {
-    if (!this.#invalidatedMeanwhile(binding)) return;
+  /** Loads again after an invalidation, a few times; a secret invalidated faster than it loads says so. */
+  #assertLoadsLeft(binding: Binding, again: number): void {
+    if (again <= MAX_LOADS_AFTER_INVALIDATE) return;
     const slot = slotOf(binding);
-    throw new SecretNotLoadedError(`${binding.field.label}: secret '${slot.path}' was invalidated while it loaded; read it again`, { path: slot.path });
+    throw new SecretNotLoadedError(`${binding.field.label}: secret '${slot.path}' was invalidated ${again - 1} times while it loaded; read it again`, {
+      path: slot.path,
+    });
   }
 
   #assertLive(label: string): void {

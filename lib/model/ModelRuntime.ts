@@ -166,6 +166,9 @@ export class ModelRuntime {
     const now = this.#partition.clock.now();
     if (held.expiresAt !== NEVER && now >= held.expiresAt) return undefined;
     const ttl = slot.ttl;
+    // A value its lender keeps for good cannot bound a taker's ttl (its age is unknown), and a taker
+    // that keeps it for good would not expire with its lender.
+    if ((held.expiresAt === NEVER) !== (ttl === undefined)) return undefined;
     const factor = ttl === undefined || held.expiresAt === NEVER ? 1 : Math.min(1, (held.expiresAt - now) / (ttl * 1000));
     const spec = held.field.spec;
     // Its slot keeps the backend's raw string (its first field is an untransformed String, or has
@@ -304,6 +307,9 @@ export class ModelRuntime {
     );
     await raceAbort(shared, signal);
     this.#assertLive(binding.field.label);
+    // Invalidated meanwhile (the usual answer to the same failure elsewhere): the refresh's answer
+    // was dropped, so call it changed and let the caller read again, which loads anew.
+    if (slot.state === EntryState.Empty) return true;
     return slot.digest !== seen;
   }
 
@@ -311,7 +317,17 @@ export class ModelRuntime {
   prefetch(signal?: AbortSignal): Promise<void> {
     this.#assertLive(this.#name);
     if (this.broken[0] !== undefined) return Promise.reject(this.broken[0].error);
-    return this.#fetcher.fetchAll(this.slots, false, signal);
+    return this.#fetcher.fetchAll(this.slots, false, signal).then(() => this.#reloadDropped(signal));
+  }
+
+  /**
+   * After a prefetch: slots invalidated while it ran dropped their answer (it may carry the value
+   * just dropped); loads those once more, so that a prefetch that resolves leaves every field readable.
+   */
+  async #reloadDropped(signal: AbortSignal | undefined): Promise<void> {
+    if (this.disposed) return;
+    const dropped = this.slots.filter((slot) => slot.cacheable && slot.state === EntryState.Empty);
+    if (dropped.length > 0) await this.#fetcher.fetchAll(dropped, false, signal);
   }
 
   /**
