@@ -4,10 +4,10 @@ import { MockBackend } from 'vaultly/testing';
 import type { BenchConfig } from '../BenchConfig.js';
 import { sampleLoops, type LoopSamples } from '../harness/compareLoops.js';
 import { makeLoop } from '../harness/makeLoop.js';
-import { measure, ratioAtMost, type Measure } from '../Measure.js';
+import { ratioAtMost, type Measure } from '../Measure.js';
 import { APP_SECRETS, AppConfig } from '../models/AppConfig.js';
 import { expectSum } from './expectSum.js';
-import { loopSpread } from './loopSpread.js';
+import { loopMeasure } from './loopSpread.js';
 
 const VS_MAP = ratioAtMost(0.5);
 const VS_PLAIN = ratioAtMost(4);
@@ -69,18 +69,7 @@ export async function warmRead(bench: BenchConfig): Promise<Measure[]> {
     const row = (id: string, name: string, figure: LoopSamples, vsPlain: boolean, note: string): Measure => {
       const baseline = vsPlain ? plainSamples : mapSamples;
       const target = vsPlain ? VS_PLAIN : VS_MAP;
-      return measure({
-        id,
-        name,
-        unit: 'ns/op',
-        ours: figure.median,
-        baseline: baseline.median,
-        target: target.target,
-        met: target.met(figure.median, baseline.median),
-        baselineName: vsPlain ? PLAIN_NAME : MAP_NAME,
-        detail: { ...detail, note },
-        spread: loopSpread(figure, baseline),
-      });
+      return loopMeasure({ id, name, target, baselineName: vsPlain ? PLAIN_NAME : MAP_NAME, detail: { ...detail, note } }, figure, baseline);
     };
     return [
       row(

@@ -4,11 +4,11 @@ import { MockBackend } from 'vaultly/testing';
 import type { BenchConfig } from '../BenchConfig.js';
 import { sampleLoops, type LoopSamples } from '../harness/compareLoops.js';
 import { makeLoop } from '../harness/makeLoop.js';
-import { measure, ratioAtMost, type Measure } from '../Measure.js';
+import { ratioAtMost, type Measure } from '../Measure.js';
 import { APP_SECRETS, AppConfig } from '../models/AppConfig.js';
 import { generateModels } from '../models/generateModels.js';
 import { expectSum } from './expectSum.js';
-import { loopSpread } from './loopSpread.js';
+import { loopMeasure } from './loopSpread.js';
 
 /** Model classes besides AppConfig: with it, 21 are loaded and read. */
 const OTHER_CLASSES = 20;
@@ -79,19 +79,7 @@ export async function warmReadManyClasses(bench: BenchConfig): Promise<Measure[]
       baseline: LoopSamples,
       target: ReturnType<typeof ratioAtMost>,
       baselineName: string,
-    ): Measure =>
-      measure({
-        id,
-        name,
-        unit: 'ns/op',
-        ours: figure.median,
-        baseline: baseline.median,
-        target: target.target,
-        met: target.met(figure.median, baseline.median),
-        baselineName,
-        detail,
-        spread: loopSpread(figure, baseline),
-      });
+    ): Measure => loopMeasure({ id, name, target, baselineName, detail }, figure, baseline);
     return [
       row(
         'warm-read-21-classes',

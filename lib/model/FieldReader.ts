@@ -78,16 +78,7 @@ export class FieldReader {
     this.#assertLive(field.label);
     if (this.isFresh(binding)) return binding.value;
     try {
-      let raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
-      // Disposed while it waited: the values are gone, and a fetch may not have been stored.
-      this.#assertLive(field.label);
-      for (let again = 1; this.#invalidatedMeanwhile(binding); again++) {
-        this.#assertLoadsLeft(binding, again);
-        raw = await raceAbort(this.#options.fetcher.load(slot, false, signal), signal);
-        this.#assertLive(field.label);
-      }
-      // A slot with a ttl-0 field never takes cast values from another root: its loads give the raw string.
-      return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
+      return await this.#load(binding, false, signal);
     } catch (error) {
       if (this.#options.staleOnError && TransientError.is(error) && field.spec.ttl !== 0 && slot.state !== EntryState.Empty) {
         log(this.#options.logger, 'warn', { path: slot.path, error: errorName(error) }, 'vaultly: refresh failed, serving the stale value');
@@ -105,17 +96,28 @@ export class FieldReader {
    * stored one.
    */
   async refresh(binding: Binding, signal?: AbortSignal): Promise<unknown> {
+    slotOf(binding); // a field whose path did not resolve rejects with that error first
+    this.#assertLive(binding.field.label);
+    return this.#load(binding, true, signal);
+  }
+
+  /**
+   * Loads a field's slot (`force`: fetched anew) and resolves to the field's value: loaded again
+   * when an invalidate dropped the answer meanwhile, and checked live after each wait (a disposed
+   * model's values are gone, and its fetch may not have been stored).
+   */
+  async #load(binding: Binding, force: boolean, signal: AbortSignal | undefined): Promise<unknown> {
     const slot = slotOf(binding);
-    const field = binding.field;
-    this.#assertLive(field.label);
-    let raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
+    const { field } = binding;
+    let raw = await raceAbort(this.#options.fetcher.load(slot, force, signal), signal);
     this.#assertLive(field.label);
     for (let again = 1; this.#invalidatedMeanwhile(binding); again++) {
       this.#assertLoadsLeft(binding, again);
-      raw = await raceAbort(this.#options.fetcher.load(slot, true, signal), signal);
+      raw = await raceAbort(this.#options.fetcher.load(slot, force, signal), signal);
       this.#assertLive(field.label);
     }
-    // Forced: fetched, never taken from another root, so the raw string.
+    // A slot with a ttl-0 field is never lent cast values (and a forced load always fetches): its
+    // loads give the raw string.
     return field.spec.ttl === 0 ? castValue(raw as string, field.spec.designType, field.spec.transform, field.label, slot.path) : binding.value;
   }
 
