@@ -44,15 +44,15 @@ export async function withSecret<T extends object, K extends keyof T & string, R
   const { refreshOn, signal } = options;
   if (refreshOn !== undefined && typeof refreshOn !== 'function') throw new TypeError('withSecret: options.refreshOn must be a function');
   const runtime = state.runtime;
-  const first = await runtime.readWithDigest(binding, signal);
+  const first = await runtime.readWithSource(binding, signal);
   try {
     return await fn(first.value as T[K]);
   } catch (error) {
     // A model disposed while fn ran has nothing to refresh: fn's own error says what went wrong.
     if (!accepts(refreshOn, error) || runtime.disposed) throw error;
-    if (!(await refreshedAfter(runtime, binding, first.digest, signal))) throw error;
+    if (!(await refreshedAfter(runtime, binding, first.source, signal))) throw error;
     signal?.throwIfAborted();
-    const second = await runtime.readWithDigest(binding, signal);
+    const second = await runtime.readWithSource(binding, signal);
     return await fn(second.value as T[K]);
   }
 }
@@ -65,11 +65,11 @@ export async function withSecret<T extends object, K extends keyof T & string, R
 async function refreshedAfter(
   runtime: ModelState['runtime'],
   binding: Binding,
-  digest: number | undefined,
+  seen: string | number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
   try {
-    return await runtime.refreshAfterFailure(binding, digest, signal);
+    return await runtime.refreshAfterFailure(binding, seen, signal);
   } catch (error) {
     if (runtime.disposed && signal?.aborted !== true) return false;
     throw error;

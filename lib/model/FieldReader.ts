@@ -122,14 +122,14 @@ export class FieldReader {
   }
 
   /**
-   * A read for `withSecret`: the value and the digest of the value it is (undefined for a
-   * binding that never loaded).
+   * A read for `withSecret`: the value and its slot's `source` (what it came from; undefined for
+   * a binding that never loaded).
    */
-  async readWithDigest(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; digest: number | undefined }> {
+  async readWithSource(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; source: string | number | undefined }> {
     const slot = slotOf(binding);
-    if (this.isFresh(binding)) return { value: binding.value, digest: slot.digest };
+    if (this.isFresh(binding)) return { value: binding.value, source: slot.source };
     const value = await this.read(binding, signal);
-    return { value, digest: slot.digest };
+    return { value, source: slot.source };
   }
 
   /**

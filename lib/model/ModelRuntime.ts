@@ -18,6 +18,7 @@ import { RefreshBatcher } from './RefreshBatcher.js';
 import { SlotFetcher, type Lent } from './SlotFetcher.js';
 import { SlotStore } from './SlotStore.js';
 import { SlotBinder } from './SlotBinder.js';
+import { sameSource, valueDigest } from './valueDigest.js';
 
 /** What a root model runs on. */
 export interface RuntimeOptions {
@@ -170,14 +171,9 @@ export class ModelRuntime {
     // that keeps it for good would not expire with its lender.
     if ((held.expiresAt === NEVER) !== (ttl === undefined)) return undefined;
     const factor = ttl === undefined || held.expiresAt === NEVER ? 1 : Math.min(1, (held.expiresAt - now) / (ttl * 1000));
-    const spec = held.field.spec;
-    // Its slot keeps the backend's raw string (its first field is an untransformed String, or has
-    // ttl 0): the taker casts it for its own fields, whichever they are.
-    if (!held.bindsField || (spec.designType === String && spec.transform === undefined)) {
-      return typeof held.value === 'string' ? { raw: held.value, factor } : undefined;
-    }
-    const values = castValuesFor(slot, held);
-    return values === undefined ? undefined : { values, digest: held.digest, factor };
+    // The backend's string, never a cast value: the taker casts it for its own fields, so each
+    // root owns its objects (a JSON field's, a transform's) and any class may take it.
+    return typeof held.source === 'string' ? { raw: held.source, factor } : undefined;
   }
 
   get #refreshes(): RefreshBatcher {
@@ -272,6 +268,8 @@ export class ModelRuntime {
       this.#partition.expire(slot);
       // The slot's own value too: when its first field has ttl 0, it holds the raw string.
       slot.value = undefined;
+      // Its string goes too; the digest stays, so a different value loaded next is a change.
+      if (typeof slot.source === 'string') slot.source = valueDigest(slot.source);
       for (const other of slot.bindings) other.value = undefined;
       slot.state = EntryState.Empty;
       // Kept until the next load, which must start a fetch of its own, not join another root's.
@@ -285,17 +283,17 @@ export class ModelRuntime {
     }
   }
 
-  /** A read for `withSecret`: the value and the digest of the value it is. */
-  readWithDigest(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; digest: number | undefined }> {
-    return this.#fieldReader.readWithDigest(binding, signal);
+  /** A read for `withSecret`: the value and what it came from (its slot's `source`). */
+  readWithSource(binding: Binding, signal?: AbortSignal): Promise<{ value: unknown; source: string | number | undefined }> {
+    return this.#fieldReader.readWithSource(binding, signal);
   }
 
   /**
-   * After a `withSecret` callback failed on the value with digest `seen`: joins or starts the
+   * After a `withSecret` callback failed on the value from `seen` (a slot `source`): joins or starts the
    * shared refresh of its slot (at most one per interval) and tells whether the stored value now
    * differs from `seen`.
    */
-  async refreshAfterFailure(binding: Binding, seen: number | undefined, signal?: AbortSignal): Promise<boolean> {
+  async refreshAfterFailure(binding: Binding, seen: string | number | undefined, signal?: AbortSignal): Promise<boolean> {
     const slot = slotOf(binding);
     this.#assertLive(binding.field.label);
     this.#sharedRefreshes ??= new SharedRefreshes(this.#partition.clock, DEFAULT_WITH_SECRET_REFRESH_INTERVAL * 1000);
@@ -310,7 +308,7 @@ export class ModelRuntime {
     // Invalidated meanwhile (the usual answer to the same failure elsewhere): the refresh's answer
     // was dropped, so call it changed and let the caller read again, which loads anew.
     if (slot.state === EntryState.Empty) return true;
-    return slot.digest !== seen;
+    return !sameSource(slot.source, seen);
   }
 
   /** Loads every slot: unversioned ones in one batch, versioned ones one by one. */
@@ -352,7 +350,7 @@ export class ModelRuntime {
     // keeps no secret reachable.
     for (const slot of this.slots) {
       for (const other of slot.others ?? []) other.value = undefined;
-      slot.digest = undefined;
+      slot.source = undefined;
     }
     this.changes.clear();
     this.#sharedRefreshes?.clear();
@@ -361,28 +359,6 @@ export class ModelRuntime {
   #assertLive(label: string): void {
     if (this.disposed) throw new ConfigError(`${label}: the model was disposed`);
   }
-}
-
-/**
- * The cast values `held` (a lender's fresh slot) has for every field of `slot`, in
- * `slot.bindings` order, when each field is bound in `held` too through the same field spec
- * (same class: same type, transform, ttl and version, so the same cast of the same raw value).
- * Only values no root can mutate are taken: an object (a JSON field's, or a transform's) stays
- * with its root, since another root's copy may carry that root's changes; such a key is fetched.
- */
-function castValuesFor(slot: Slot, held: Slot): unknown[] | undefined {
-  const lenders = held.bindings;
-  const values: unknown[] = [];
-  for (const binding of slot.bindings) {
-    const match = lenders.find((lender) => lender.field === binding.field);
-    if (match === undefined || !isImmutable(match.value)) return undefined;
-    values.push(match.value);
-  }
-  return values;
-}
-
-function isImmutable(value: unknown): boolean {
-  return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
 function isLivePeer(peer: unknown): peer is ModelRuntime {

@@ -49,8 +49,14 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
   fetches: Fetches | undefined;
   /** Fields bound to this key besides `field`; undefined while there are none. */
   others: BoundField[] | undefined;
-  /** `valueDigest` of the last value stored (a small integer), kept after `invalidate`; undefined before the first. */
-  digest: number | undefined;
+  /**
+   * What the stored value came from: the backend's string while the slot holds a value cast from
+   * it (another root takes it and casts it for its own fields; `onChange` compares it; for an
+   * untransformed string field it is the value itself, no second copy), or that string's
+   * `valueDigest` (a small integer) once `invalidate` dropped the value, and for a key whose
+   * fields all have ttl 0, which keeps no secret. Undefined before the first load and after dispose.
+   */
+  source: string | number | undefined;
 
   constructor(
     readonly path: string,
@@ -60,7 +66,7 @@ export class Slot extends CacheEntry<unknown> implements BoundField {
     super();
     this.fetches = undefined;
     this.others = undefined;
-    this.digest = undefined;
+    this.source = undefined;
   }
 
   /** The version requested, from the field specs (all fields of a key share it). */

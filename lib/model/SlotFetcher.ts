@@ -8,32 +8,16 @@ import type { Slot } from './Slot.js';
 import type { SlotStore } from './SlotStore.js';
 
 /**
- * A fresh value another root holds for a key, and the share of its ttl it has left now: the
- * backend's raw string when the lender's slot keeps it (then cast by the taker), or else the
- * lender's cast values for the fields the taker binds to the key through the same field specs,
- * with the lender's digest of the raw value they came from.
+ * A fresh value another root holds for a key: the backend's string, which the taker casts for its
+ * own fields (so each root owns its objects), and the share of the lender's ttl it has left now.
  */
-export type Lent = LentRaw | LentCast;
-
-interface LentShare {
+export interface Lent {
+  readonly raw: string;
   /**
    * Passed to the store as the expiry factor, so the taken value expires when the lender's does:
    * valid only now, so a value is taken (again) right before it is stored.
    */
   readonly factor: number;
-}
-
-/** The lender's raw string, cast by the taker's own fields. */
-export interface LentRaw extends LentShare {
-  readonly raw: string;
-}
-
-/** The lender's cast values, one per field of the taker's slot, in `slot.bindings` order. */
-export interface LentCast extends LentShare {
-  readonly raw?: undefined;
-  readonly values: readonly unknown[];
-  /** The lender's `valueDigest` of the raw value (for `onChange` after the taker's next fetch). */
-  readonly digest: number | undefined;
 }
 
 /** How a root takes settled values from another root of the cache (see {@link SharedFetches.lenderOf}). */
@@ -89,8 +73,7 @@ export class SlotFetcher {
    * One fetch per key in flight (`force` starts a new one anyway); the value is stored only if
    * every field bound to it casts, and only if no fetch that started later was stored first.
    * A caller's `signal` counts it as a waiter: the fetch is aborted once every waiter gave up.
-   * Resolves to the raw string, or to undefined when cast values were taken from another root
-   * (never for a slot with a ttl-0 field, the only reader of the raw string).
+   * Resolves to the raw string (or undefined, when the fetch's answer was not stored).
    */
   load(slot: Slot, force = false, signal?: AbortSignal): Promise<string | undefined> {
     const inflight = slot.fetches?.inflight;
@@ -104,7 +87,8 @@ export class SlotFetcher {
     const lent = joinable && !this.#calls.aborted ? this.#lender?.lend(slot) : undefined;
     if (lent !== undefined) {
       try {
-        return Promise.resolve(this.#storeLent(slot, lent, sequence));
+        this.#store.commit([[slot, lent.raw]], [sequence], lent.factor);
+        return Promise.resolve(lent.raw);
       } catch (error) {
         return Promise.reject(error);
       } finally {
@@ -133,13 +117,6 @@ export class SlotFetcher {
     return this.#wait(promise, own, signal);
   }
 
-  /** Stores what was taken from another root; returns the raw string when that is what it was. */
-  #storeLent(slot: Slot, lent: Lent, sequence: number): string | undefined {
-    if (lent.raw !== undefined) this.#store.commit([[slot, lent.raw]], [sequence], lent.factor);
-    else this.#store.commitLent(slot, lent.values, lent.digest, sequence, lent.factor);
-    return lent.raw;
-  }
-
   /** Counts the caller as a waiter of `promise` (by its `signal`, or for good without one). */
   #wait(promise: Promise<string | undefined>, waiters: Waiters | undefined, signal: AbortSignal | undefined): Promise<string | undefined> {
     if (waiters === undefined) return promise;
@@ -160,7 +137,9 @@ export class SlotFetcher {
 
   /**
    * Loads `slots`, joining the fetches in flight unless `force`; rejects if the model is
-   * disposed before they settle (nothing was stored then).
+   * disposed before they settle (nothing was stored then). What another root holds fresh is
+   * taken, the rest fetched, and nothing is stored until all of it is in hand: all or nothing,
+   * as one batch.
    */
   fetchAll(slots: readonly Slot[], force: boolean, signal: AbortSignal | undefined): Promise<void> {
     const joined: Promise<string | undefined>[] = [];
@@ -170,59 +149,76 @@ export class SlotFetcher {
       if (inflight !== undefined) joined.push(inflight);
       else fresh.push(slot);
     }
-    const allSequences = fresh.map((slot) => ++slot.fetchState().started);
-    const allDetached = fresh.map((slot) => !(slot.fetches as Fetches).takeJoinable());
-    // What another root holds fresh is taken, after the fetch of the rest stored its values: all
-    // or nothing, as one batch.
-    const lent: [Slot, Lent, number][] = [];
-    const fetched: Slot[] = [];
-    const sequences: number[] = [];
-    const detached: boolean[] = [];
-    fresh.forEach((slot, i) => {
-      const value = force || allDetached[i] === true ? undefined : this.#lender?.lend(slot);
-      if (value !== undefined) lent.push([slot, value, allSequences[i] as number]);
-      else {
-        fetched.push(slot);
-        sequences.push(allSequences[i] as number);
-        detached.push(force || allDetached[i] === true);
-      }
-    });
-    const work = this.#fetchAndCommit(fetched, sequences, detached).then(async (values) => {
-      // Taken again now: while the rest was fetched, the lender's value may have expired, or a
-      // refresh made another root the lender. What is no longer lent is fetched.
-      const late: Slot[] = [];
-      const lateSequences: number[] = [];
-      for (const [slot, , sequence] of lent) {
-        const now = this.#calls.aborted ? undefined : this.#lender?.lend(slot);
-        if (now === undefined) {
-          late.push(slot);
-          lateSequences.push(sequence);
-          continue;
+    const owed: Owed[] = [];
+    let lent: Owed[] = [];
+    for (const slot of fresh) {
+      const sequence = ++slot.fetchState().started;
+      const forced = force || !(slot.fetches as Fetches).takeJoinable();
+      if (!forced && this.#lender?.lend(slot) !== undefined) lent.push({ slot, sequence, forced });
+      else owed.push({ slot, sequence, forced });
+    }
+    const tracked = [...owed, ...lent];
+    const work = (async (): Promise<Map<Slot, string>> => {
+      const values = new Map<Slot, string>();
+      const generations = new Map<Slot, number>();
+      const fetched: Owed[] = [];
+      let taken: [Owed, Lent][] = [];
+      try {
+        for (let round = owed; ; ) {
+          if (round.length > 0) {
+            await this.#fetch(round, values, generations);
+            fetched.push(...round);
+          }
+          // Taken (again) now: while the rest was fetched, a lender's value may have expired, or
+          // a refresh made another root the lender. What is no longer lent is fetched too; each
+          // round leaves fewer keys to take, so this ends.
+          taken = [];
+          const late: Owed[] = [];
+          for (const entry of lent) {
+            const now = this.#calls.aborted ? undefined : this.#lender?.lend(entry.slot);
+            if (now === undefined) late.push(entry);
+            else taken.push([entry, now]);
+          }
+          if (late.length === 0) break;
+          lent = lent.filter((entry) => !late.includes(entry));
+          round = late;
         }
-        values.set(slot, this.#storeLent(slot, now, sequence));
+      } catch (error) {
+        // A later round failed: what earlier rounds fetched is not stored, and fails with it.
+        for (const { slot, sequence } of fetched) slot.fetchState().fail(sequence, error);
+        throw error;
       }
-      if (late.length > 0) {
-        const more = await this.#fetchAndCommit(
-          late,
-          lateSequences,
-          late.map(() => false),
-        );
-        for (const [slot, value] of more) values.set(slot, value);
-      }
-      if (fetched.length > 0 || late.length > 0) this.#lender?.loaded();
+      for (const [{ slot }, now] of taken) values.set(slot, now.raw);
+      const stored = [...fetched, ...taken.map(([entry]) => entry)];
+      // Fetched values share one jitter draw; a taken one expires when its lender's does.
+      const factors = [...fetched.map(() => undefined), ...taken.map(([, now]) => now.factor)];
+      this.#store.commit(
+        stored.map(({ slot }) => [slot, values.get(slot) as string] as const),
+        stored.map(({ sequence }) => sequence),
+        undefined,
+        factors,
+      );
+      for (const [slot, generation] of generations) this.#lender?.stored(slot, generation);
+      if (fetched.length > 0) this.#lender?.loaded();
       return values;
-    });
-    fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot))));
+    })();
+    for (const { slot, sequence } of tracked) track(slot, sequence, work.then((values) => values.get(slot)));
     const done = Promise.all([work, ...joined]).then(() => this.#assertLive());
     return raceAbort(done, signal);
   }
 
-  /** `forced[i]`: whether the fetch of `slots[i]` must not join another root's in flight. */
-  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[], forced: readonly boolean[]): Promise<Map<Slot, string | undefined>> {
+  /**
+   * Fetches `owed`'s slots (one `getBatch` of the unversioned, a `get` per versioned one) into
+   * `values`, with the generation of each key at the start (for the lender); stores nothing.
+   * On failure, marks the slots it concerns failed and rejects: a missing secret marks only its
+   * own slots, any other failure the whole round.
+   */
+  async #fetch(owed: readonly Owed[], values: Map<Slot, string>, generations: Map<Slot, number>): Promise<void> {
+    const slots = owed.map((o) => o.slot);
     const unversioned = slots.filter((slot) => slot.version === undefined);
-    const versioned = slots.filter((slot) => slot.version !== undefined);
+    const versioned = owed.filter((o) => o.slot.version !== undefined);
     // One forced slot forces the batch: fetching a joinable key anew is only a little extra.
-    const forceBatch = slots.some((slot, i) => slot.version === undefined && forced[i] === true);
+    const forceBatch = owed.some((o) => o.slot.version === undefined && o.forced);
     const batch =
       unversioned.length === 0
         ? Promise.resolve<Record<string, string>>({})
@@ -230,15 +226,14 @@ export class SlotFetcher {
             unversioned.map((slot) => slot.path),
             forceBatch,
           );
-    const singles = slots.flatMap((slot, i) => (slot.version === undefined ? [] : [this.#calls.get(slot, forced[i] === true).then((raw) => expectString(raw, slot))]));
+    const singles = versioned.map((o) => this.#calls.get(o.slot, o.forced).then((raw) => expectString(raw, o.slot)));
     // Taken once the calls started: a forced one began a new generation of its keys.
-    const generations = this.#lender === undefined ? undefined : slots.map((slot) => this.#calls.generation(slot.key));
+    if (this.#lender !== undefined) for (const slot of slots) generations.set(slot, this.#calls.generation(slot.key));
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];
     const missed = new Set<Slot>();
     let failure: { error: unknown } | undefined;
-    const values = new Map<Slot, string>();
     if (batchResult?.status === 'rejected') {
       const error: unknown = batchResult.reason;
       if (!SecretNotFoundError.is(error)) failure ??= { error };
@@ -264,7 +259,7 @@ export class SlotFetcher {
       }
     }
     singleResults.forEach((result, i) => {
-      const slot = versioned[i] as Slot;
+      const slot = (versioned[i] as Owed).slot;
       if (result.status === 'fulfilled') values.set(slot, result.value);
       else if (!SecretNotFoundError.is(result.reason)) failure ??= { error: result.reason };
       else {
@@ -275,23 +270,21 @@ export class SlotFetcher {
 
     const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
     if (error !== undefined) {
-      // A missing secret marks only its own slots; any other failure marks the whole batch.
-      slots.forEach((slot, i) => {
-        if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequences[i] as number, error);
-      });
+      for (const { slot, sequence } of owed) if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequence, error);
       throw error;
     }
-    this.#store.commit(
-      slots.filter((slot) => values.has(slot)).map((slot) => [slot, values.get(slot) as string] as const),
-      sequences.filter((_, i) => values.has(slots[i] as Slot)),
-    );
-    if (generations !== undefined) slots.forEach((slot, i) => this.#lender?.stored(slot, generations[i] as number));
-    return values;
   }
 
   #assertLive(): void {
     if (this.#calls.aborted) throw new ConfigError(`${this.#name}: the model was disposed`);
   }
+}
+
+/** A slot a load owes: its fetch's sequence number, and whether it must not join another root's call. */
+interface Owed {
+  readonly slot: Slot;
+  readonly sequence: number;
+  readonly forced: boolean;
 }
 
 /** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */

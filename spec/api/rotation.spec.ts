@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import {
   bindSecrets,
@@ -26,6 +27,11 @@ import { rejection, thrown } from '../helpers/outcomes.js';
 @SecretModel()
 class PoolConfig {
   @Secret('/db/pool') size!: number;
+}
+
+@SecretModel()
+class NamedConfig {
+  @Secret('/db/name', { transform: (raw) => raw.toUpperCase() }) name!: string;
 }
 
 @SecretModel()
@@ -227,6 +233,27 @@ describe('Function: onChange', () => {
     await refresh(config, 'password');
     await refreshAll(config);
     expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('compares the strings of a cast field, not fingerprints: two values whose 30-bit digests collide are a change', async () => {
+    // Two strings whose digests collide (a birthday search over a few ten thousand candidates).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const candidate = `pool-${i}`;
+      const digest = createHash('sha256').update(candidate, 'utf8').digest().readUInt32BE(0) >>> 2;
+      const earlier = seen.get(digest);
+      if (earlier === undefined) seen.set(digest, candidate);
+      else pair = [earlier, candidate];
+    }
+    const backend = new MockBackend({ '/db/name': pair[0] });
+    const config = await bindSecrets(new NamedConfig(), { backend });
+    expect(await getSecret(config, 'name')).toBe(pair[0].toUpperCase());
+    const listener = jest.fn();
+    onChange(config, listener);
+    backend.set('/db/name', pair[1]);
+    await refresh(config, 'name');
+    expect(listener).toHaveBeenCalledTimes(1);
   });
 
   it('fires after refreshAll, a background refresh and a getSecret of an expired entry', async () => {

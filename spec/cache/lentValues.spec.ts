@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { getSecret, invalidate, MockBackend, onChange, prefetch, refresh, refreshAll, Secret, SecretModel, vaultlyModule, withSecret } from 'vaultly';
+import { getSecret, invalidate, MockBackend, onChange, prefetch, refresh, refreshAll, Secret, SecretModel, SecretNotLoadedError, TransientError, vaultlyModule, withSecret } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
@@ -51,6 +51,33 @@ describe('a value taken from a peer root', () => {
     backend.release();
     await boot;
     expect(root.password).toBe('rotated');
+  });
+
+  it('leaves prefetch all or nothing when that late fetch fails: the rest of the batch is not stored either', async () => {
+    const clock = new ManualClock(0);
+    const backend = new ControlledBackend({ [PASSWORD]: 'old', '/slow': 's' });
+    const container = new Container();
+    container.load(vaultlyModule({ backend, clock, refreshJitter: 0 }));
+    container.bind(Expiring).toSelf();
+    await getSecret(container.get(Expiring), 'password'); // the peer: fresh until t=10 s
+    clock.advance(9_900);
+
+    backend.hold = true;
+    const root = container.get(Expiring);
+    const boot = prefetch(root);
+    await flush();
+    clock.advance(5_000); // the lender's value expires while /slow is fetched
+    backend.release();
+    await flush();
+    expect(backend.pending.map(({ path }) => path)).toEqual([PASSWORD]);
+    backend.release(new TransientError('SSM down'));
+    await expect(boot).rejects.toThrow(TransientError);
+    // Neither field was stored: /slow arrived, but the batch failed as a whole.
+    expect(() => root.slow).toThrow(SecretNotLoadedError);
+    expect(() => root.password).toThrow(SecretNotLoadedError);
+    backend.hold = false;
+    await prefetch(root);
+    expect([root.password, root.slow]).toEqual(['old', 's']);
   });
 
   it('is never older than what a refresh of the key by another root stored (refresh)', async () => {
@@ -115,7 +142,7 @@ describe('a value taken from a peer root', () => {
   });
 });
 
-describe('a cast value taken from a peer root', () => {
+describe('a value of a cast field taken from another root', () => {
   const POOL = '/db/pool';
   const TLS = '/db/tls';
   const URL_PATH = '/db/url';
@@ -174,12 +201,22 @@ describe('a cast value taken from a peer root', () => {
     @Secret(POOL) pool!: number;
   }
 
+  @SecretModel()
+  class DoubledPool {
+    @Secret(POOL, { transform: (raw) => Number(raw) * 2 }) doubled!: number;
+  }
+
+  @SecretModel({ validate: 'fetch' })
+  class BootedOptions {
+    @Secret(OPTIONS) options!: { host: string };
+  }
+
   function setUpCast() {
     const clock = new ManualClock(0);
     const backend = new MockBackend({ [POOL]: '10', [TLS]: 'yes', [URL_PATH]: 'pg://db', [OPTIONS]: '{"host":"h"}' });
     const container = new Container();
     container.load(vaultlyModule({ backend, clock, refreshJitter: 0 }));
-    const models: (new () => object)[] = [Pool, BootedPool, Options, Rotating, TwoFields, NumberAndObject, WithUncached, LiveUrl, OtherPool];
+    const models: (new () => object)[] = [Pool, BootedPool, Options, BootedOptions, Rotating, TwoFields, NumberAndObject, WithUncached, LiveUrl, OtherPool, DoubledPool];
     for (const model of models) container.bind(model).toSelf().inTransientScope();
     const callsTo = (path: string): number => backend.calls.filter(([called]) => called === path).length;
     return { backend, clock, container, callsTo };
@@ -215,7 +252,7 @@ describe('a cast value taken from a peer root', () => {
     expect(callsTo(POOL)).toBe(1);
   });
 
-  it('of a JSON field is not taken: each root fetches and owns its object, so a mutation stays in its root', async () => {
+  it('of a JSON field is taken as the backend string: each root parses and owns its object, so a mutation stays in its root', async () => {
     const { container, callsTo } = setUpCast();
     const first = container.get(Options);
     const firstOptions = await getSecret(first, 'options');
@@ -226,17 +263,25 @@ describe('a cast value taken from a peer root', () => {
     expect(secondOptions).not.toBe(firstOptions);
     secondOptions.host = 'changed by second';
     expect(first.options.host).toBe('changed by first');
-    expect(callsTo(OPTIONS)).toBe(2);
+    const booted = await Promise.all([container.getAsync(BootedOptions), container.getAsync(BootedOptions)]);
+    const third = await container.getAsync(BootedOptions);
+    expect(third.options).toEqual({ host: 'h' });
+    expect(new Set([...booted, third].map((root) => root.options)).size).toBe(3);
+    expect(callsTo(OPTIONS)).toBe(2); // once for Options, once for BootedOptions (a class of its own)
   });
 
-  it('is not taken when one field of the key holds an object, or has ttl 0', async () => {
+  it('is taken when a field of the key holds an object (each root casts its own), never when one has ttl 0', async () => {
     const { container, callsTo } = setUpCast();
-    await getSecret(container.get(NumberAndObject), 'count');
-    await getSecret(container.get(NumberAndObject), 'count');
-    expect(callsTo(POOL)).toBe(2);
+    const first = container.get(NumberAndObject);
+    const second = container.get(NumberAndObject);
+    expect(await getSecret(first, 'count')).toBe(10);
+    expect(await getSecret(second, 'count')).toBe(10);
+    expect(second.wrapped).toEqual({ size: 10 });
+    expect(second.wrapped).not.toBe(first.wrapped);
+    expect(callsTo(POOL)).toBe(1);
     await getSecret(container.get(WithUncached), 'count');
     await getSecret(container.get(WithUncached), 'count');
-    expect(callsTo(POOL)).toBe(4);
+    expect(callsTo(POOL)).toBe(3);
   });
 
   it('is never taken by a ttl-0 field, which reads the backend each time, even beside a string field', async () => {
@@ -247,16 +292,17 @@ describe('a cast value taken from a peer root', () => {
     expect(callsTo(URL_PATH)).toBe(2);
   });
 
-  it("is not taken from a root that binds the key through another class's field", async () => {
+  it("is taken from a root of another class once that root refreshed the key, and cast by the taker's own field", async () => {
     const { backend, container, callsTo } = setUpCast();
     const refreshing = container.get(Pool);
     await refresh(refreshing, 'pool'); // its root becomes the key's lender for every class
-    backend.set(POOL, '11');
-    expect(await getSecret(container.get(OtherPool), 'pool')).toBe(11);
-    expect(callsTo(POOL)).toBe(2);
+    backend.set(POOL, '11'); // the lender's value never expires: it is what the cache holds
+    expect(await getSecret(container.get(OtherPool), 'pool')).toBe(10);
+    expect(await getSecret(container.get(DoubledPool), 'doubled')).toBe(20);
+    expect(callsTo(POOL)).toBe(1);
   });
 
-  it("carries the lender's digest: onChange fires on a taker when its next refresh stores a different value, not the same one", async () => {
+  it("onChange fires on a taker when its next refresh stores a different value, not the same one", async () => {
     const { backend, clock, container, callsTo } = setUpCast();
     await getSecret(container.get(Rotating), 'pool'); // the lender: fresh until t=10 s
     clock.advance(5_000);

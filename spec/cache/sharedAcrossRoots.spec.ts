@@ -349,12 +349,12 @@ describe('a root takes a value another live root of its class holds fresh', () =
     expect(backend.calls).toHaveLength(5);
   });
 
-  it('casts for itself from a string, and takes a cast value only from a root of its own class', async () => {
+  it('casts for itself from the backend string, and takes values from live roots of its own class', async () => {
     const { backend, container } = setUp({ [KEY]: '42' });
     expect(await getSecret(container.get(ApiConfig), 'apiKey')).toBe('42');
     expect(await getSecret(container.get(ApiConfig), 'apiKey')).toBe('42');
     expect(backend.calls).toHaveLength(1);
-    // ApiConfig roots are not Counted's peers: the first Counted root fetches, the next takes its 42.
+    // ApiConfig roots are not Counted's peers: the first Counted root fetches, the next takes its '42'.
     expect(await getSecret(container.get(Counted), 'count')).toBe(42);
     expect(await getSecret(container.get(Counted), 'count')).toBe(42);
     expect(backend.calls).toHaveLength(2);

@@ -141,18 +141,16 @@ describe('Class: FieldReader', () => {
     });
   });
 
-  describe('Method: readWithDigest', () => {
-    it('returns the value with the digest of the value stored, which changes with it', async () => {
+  describe('Method: readWithSource', () => {
+    it('returns the value with the string it came from, which changes with it', async () => {
       const { reader, bind, backend, partition } = setup({ '/a': 'before' });
       const binding = bind('a', '/a', 60);
-      const first = await reader.readWithDigest(binding);
-      expect(first.value).toBe('before');
-      expect(first.digest).toEqual(expect.any(Number));
+      const first = await reader.readWithSource(binding);
+      expect(first).toEqual({ value: 'before', source: 'before' });
       backend.values.set('/a', 'after');
       await reader.refresh(binding);
-      const second = await reader.readWithDigest(binding);
-      expect(second.value).toBe('after');
-      expect(second.digest).not.toBe(first.digest);
+      const second = await reader.readWithSource(binding);
+      expect(second).toEqual({ value: 'after', source: 'after' });
       partition.dispose();
     });
   });
