@@ -184,8 +184,9 @@ export class SlotFetcher {
           round = late;
         }
       } catch (error) {
-        // A later round failed: what earlier rounds fetched is not stored, and fails with it.
-        for (const { slot, sequence } of fetched) slot.fetchState().fail(sequence, error);
+        // A later round failed: what earlier rounds fetched is not stored, and fails with it,
+        // unless the failure is another key's absence (which marks only that key, as in a round).
+        if (!SecretNotFoundError.is(error)) for (const { slot, sequence } of fetched) slot.fetchState().fail(sequence, error);
         throw error;
       }
       for (const [{ slot }, now] of taken) values.set(slot, now.raw);
