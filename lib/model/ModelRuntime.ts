@@ -170,6 +170,10 @@ export class ModelRuntime {
     // A value its lender keeps for good cannot bound a taker's ttl (its age is unknown), and a taker
     // that keeps it for good would not expire with its lender.
     if ((held.expiresAt === NEVER) !== (ttl === undefined)) return undefined;
+    // Nor can a longer-lived lender's (a root of another class, after a refresh): its value may be
+    // older than the taker's ttl allows. A lender's value is at most its own ttl old.
+    const heldTtl = held.ttl;
+    if (ttl !== undefined && heldTtl !== undefined && heldTtl > ttl) return undefined;
     const factor = ttl === undefined || held.expiresAt === NEVER ? 1 : Math.min(1, (held.expiresAt - now) / (ttl * 1000));
     // The backend's string, never a cast value: the taker casts it for its own fields, so each
     // root owns its objects (a JSON field's, a transform's) and any class may take it.

@@ -137,9 +137,7 @@ export class SlotFetcher {
 
   /**
    * Loads `slots`, joining the fetches in flight unless `force`; rejects if the model is
-   * disposed before they settle (nothing was stored then). What another root holds fresh is
-   * taken, the rest fetched, and nothing is stored until all of it is in hand: all or nothing,
-   * as one batch.
+   * disposed before they settle (nothing was stored then).
    */
   fetchAll(slots: readonly Slot[], force: boolean, signal: AbortSignal | undefined): Promise<void> {
     const joined: Promise<string | undefined>[] = [];
@@ -149,77 +147,60 @@ export class SlotFetcher {
       if (inflight !== undefined) joined.push(inflight);
       else fresh.push(slot);
     }
-    const owed: Owed[] = [];
-    let lent: Owed[] = [];
-    for (const slot of fresh) {
-      const sequence = ++slot.fetchState().started;
-      const forced = force || !(slot.fetches as Fetches).takeJoinable();
-      if (!forced && this.#lender?.lend(slot) !== undefined) lent.push({ slot, sequence, forced });
-      else owed.push({ slot, sequence, forced });
-    }
-    const tracked = [...owed, ...lent];
-    const work = (async (): Promise<Map<Slot, string>> => {
-      const values = new Map<Slot, string>();
-      const generations = new Map<Slot, number>();
-      const fetched: Owed[] = [];
-      let taken: [Owed, Lent][] = [];
-      try {
-        for (let round = owed; ; ) {
-          if (round.length > 0) {
-            await this.#fetch(round, values, generations);
-            fetched.push(...round);
-          }
-          // Taken (again) now: while the rest was fetched, a lender's value may have expired, or
-          // a refresh made another root the lender. What is no longer lent is fetched too; each
-          // round leaves fewer keys to take, so this ends.
-          taken = [];
-          const late: Owed[] = [];
-          for (const entry of lent) {
-            const now = this.#calls.aborted ? undefined : this.#lender?.lend(entry.slot);
-            if (now === undefined) late.push(entry);
-            else taken.push([entry, now]);
-          }
-          if (late.length === 0) break;
-          lent = lent.filter((entry) => !late.includes(entry));
-          round = late;
-        }
-      } catch (error) {
-        // A later round failed: what earlier rounds fetched is not stored, and fails with it,
-        // unless the failure is another key's absence (which marks only that key, as in a round).
-        if (!SecretNotFoundError.is(error)) for (const { slot, sequence } of fetched) slot.fetchState().fail(sequence, error);
-        throw error;
+    const allSequences = fresh.map((slot) => ++slot.fetchState().started);
+    const allDetached = fresh.map((slot) => !(slot.fetches as Fetches).takeJoinable());
+    // What another root holds fresh is taken, after the fetch of the rest stored its values: all
+    // or nothing, as one batch.
+    const lent: [Slot, Lent, number][] = [];
+    const fetched: Slot[] = [];
+    const sequences: number[] = [];
+    const detached: boolean[] = [];
+    fresh.forEach((slot, i) => {
+      const value = force || allDetached[i] === true ? undefined : this.#lender?.lend(slot);
+      if (value !== undefined) lent.push([slot, value, allSequences[i] as number]);
+      else {
+        fetched.push(slot);
+        sequences.push(allSequences[i] as number);
+        detached.push(force || allDetached[i] === true);
       }
-      for (const [{ slot }, now] of taken) values.set(slot, now.raw);
-      const stored = [...fetched, ...taken.map(([entry]) => entry)];
-      // Fetched values share one jitter draw; a taken one expires when its lender's does.
-      const factors = [...fetched.map(() => undefined), ...taken.map(([, now]) => now.factor)];
-      this.#store.commit(
-        stored.map(({ slot }) => [slot, values.get(slot) as string] as const),
-        stored.map(({ sequence }) => sequence),
-        undefined,
-        factors,
-      );
-      for (const [slot, generation] of generations) this.#lender?.stored(slot, generation);
-      if (fetched.length > 0) this.#lender?.loaded();
+    });
+    const work = this.#fetchAndCommit(fetched, sequences, detached).then(async (values) => {
+      // Taken again now: while the rest was fetched, the lender's value may have expired, or a
+      // refresh made another root the lender. What is no longer lent is fetched.
+      const late: Slot[] = [];
+      const lateSequences: number[] = [];
+      for (const [slot, , sequence] of lent) {
+        const now = this.#calls.aborted ? undefined : this.#lender?.lend(slot);
+        if (now === undefined) {
+          late.push(slot);
+          lateSequences.push(sequence);
+          continue;
+        }
+        this.#store.commit([[slot, now.raw]], [sequence], now.factor);
+        values.set(slot, now.raw);
+      }
+      if (late.length > 0) {
+        const more = await this.#fetchAndCommit(
+          late,
+          lateSequences,
+          late.map(() => false),
+        );
+        for (const [slot, value] of more) values.set(slot, value);
+      }
+      if (fetched.length > 0 || late.length > 0) this.#lender?.loaded();
       return values;
-    })();
-    for (const { slot, sequence } of tracked) track(slot, sequence, work.then((values) => values.get(slot)));
+    });
+    fresh.forEach((slot, i) => track(slot, allSequences[i] as number, work.then((values) => values.get(slot))));
     const done = Promise.all([work, ...joined]).then(() => this.#assertLive());
     return raceAbort(done, signal);
   }
 
-  /**
-   * Fetches `owed`'s slots (one `getBatch` of the unversioned, a `get` per versioned one) into
-   * `values`, with the generation of each key at the start (for the lender); stores nothing.
-   * On failure, marks the slots it concerns failed and rejects: a missing secret marks only its
-   * own slots, any other failure the whole round.
-   */
-  async #fetch(owed: readonly Owed[], values: Map<Slot, string>, generations: Map<Slot, number>): Promise<void> {
-    const slots = owed.map((o) => o.slot);
+  /** `forced[i]`: whether the fetch of `slots[i]` must not join another root's in flight. */
+  async #fetchAndCommit(slots: readonly Slot[], sequences: readonly number[], forced: readonly boolean[]): Promise<Map<Slot, string | undefined>> {
     const unversioned = slots.filter((slot) => slot.version === undefined);
-    const versioned = owed.filter((o) => o.slot.version !== undefined);
+    const versioned = slots.filter((slot) => slot.version !== undefined);
     // One forced slot forces the batch: fetching a joinable key anew is only a little extra.
-    const forceBatch = owed.some((o) => o.slot.version === undefined && o.forced);
+    const forceBatch = slots.some((slot, i) => slot.version === undefined && forced[i] === true);
     const batch =
       unversioned.length === 0
         ? Promise.resolve<Record<string, string>>({})
@@ -227,14 +208,15 @@ export class SlotFetcher {
             unversioned.map((slot) => slot.path),
             forceBatch,
           );
-    const singles = versioned.map((o) => this.#calls.get(o.slot, o.forced).then((raw) => expectString(raw, o.slot)));
+    const singles = slots.flatMap((slot, i) => (slot.version === undefined ? [] : [this.#calls.get(slot, forced[i] === true).then((raw) => expectString(raw, slot))]));
     // Taken once the calls started: a forced one began a new generation of its keys.
-    if (this.#lender !== undefined) for (const slot of slots) generations.set(slot, this.#calls.generation(slot.key));
+    const generations = this.#lender === undefined ? undefined : slots.map((slot) => this.#calls.generation(slot.key));
     const [batchResult, ...singleResults] = await Promise.allSettled([batch, ...singles]);
 
     const missing: string[] = [];
     const missed = new Set<Slot>();
     let failure: { error: unknown } | undefined;
+    const values = new Map<Slot, string>();
     if (batchResult?.status === 'rejected') {
       const error: unknown = batchResult.reason;
       if (!SecretNotFoundError.is(error)) failure ??= { error };
@@ -260,7 +242,7 @@ export class SlotFetcher {
       }
     }
     singleResults.forEach((result, i) => {
-      const slot = (versioned[i] as Owed).slot;
+      const slot = versioned[i] as Slot;
       if (result.status === 'fulfilled') values.set(slot, result.value);
       else if (!SecretNotFoundError.is(result.reason)) failure ??= { error: result.reason };
       else {
@@ -271,21 +253,23 @@ export class SlotFetcher {
 
     const error = failure?.error ?? (missing.length > 0 ? missingSecrets([...new Set(missing)]) : undefined);
     if (error !== undefined) {
-      for (const { slot, sequence } of owed) if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequence, error);
+      // A missing secret marks only its own slots; any other failure marks the whole batch.
+      slots.forEach((slot, i) => {
+        if (failure !== undefined || missed.has(slot)) slot.fetchState().fail(sequences[i] as number, error);
+      });
       throw error;
     }
+    this.#store.commit(
+      slots.filter((slot) => values.has(slot)).map((slot) => [slot, values.get(slot) as string] as const),
+      sequences.filter((_, i) => values.has(slots[i] as Slot)),
+    );
+    if (generations !== undefined) slots.forEach((slot, i) => this.#lender?.stored(slot, generations[i] as number));
+    return values;
   }
 
   #assertLive(): void {
     if (this.#calls.aborted) throw new ConfigError(`${this.#name}: the model was disposed`);
   }
-}
-
-/** A slot a load owes: its fetch's sequence number, and whether it must not join another root's call. */
-interface Owed {
-  readonly slot: Slot;
-  readonly sequence: number;
-  readonly forced: boolean;
 }
 
 /** Records `promise` as the slot's fetch in flight; the slot drops its fetch state once idle. */

@@ -32,21 +32,14 @@ export class SlotStore {
   /**
    * Casts every field of every slot first; stores only when all succeeded. A slot whose fetch
    * (by `sequences`) is older than the newest stored one is skipped: its value is out of date.
-   * Every slot's ttl is shortened by the same jitter `factor`, or by its own in `factors` where
-   * that has one (a value taken from another root expires when the lender's does).
+   * Every slot's ttl is shortened by the same jitter `factor`.
    */
-  commit(
-    all: readonly (readonly [Slot, string])[],
-    sequences: readonly number[],
-    factor = this.#partition.expiryFactor(),
-    factors?: readonly (number | undefined)[],
-  ): void {
+  commit(all: readonly (readonly [Slot, string])[], sequences: readonly number[], factor = this.#partition.expiryFactor()): void {
     if (this.#partition.disposed) return;
     const isNewer = (slot: Slot, i: number): boolean => (sequences[i] as number) > slot.fetchState().committed;
     const newer = all.map(([slot], i) => isNewer(slot, i));
     const loaded = all.filter((_, i) => newer[i]);
     const loadedSequences = sequences.filter((_, i) => newer[i]);
-    const loadedFactors = factors?.filter((_, i) => newer[i]);
     // What each loaded slot's entry will hold (its first field's cast value, or the raw string
     // when that field has ttl 0), and the cast values of the slots' other cached fields.
     const stored: unknown[] = [];
@@ -73,7 +66,7 @@ export class SlotStore {
       slot.fetchState().error = undefined;
       if (recordSource(slot, raw) && slot.cacheable) changed.push(slot);
       // One jitter draw for all: what is loaded together expires, and refreshes, together.
-      if (slot.cacheable) this.#partition.store(slot, stored[i], slot.ttl, loadedFactors?.[i] ?? factor);
+      if (slot.cacheable) this.#partition.store(slot, stored[i], slot.ttl, factor);
     });
     for (const [binding, value] of others) binding.value = value;
     // Fresh now: written through as own properties of the instances, for the warm read.

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { getSecret, invalidate, MockBackend, onChange, prefetch, refresh, refreshAll, Secret, SecretModel, SecretNotFoundError, SecretNotLoadedError, TransientError, vaultlyModule, withSecret } from 'vaultly';
+import { getSecret, invalidate, MockBackend, onChange, prefetch, refresh, refreshAll, Secret, SecretModel, vaultlyModule, withSecret } from 'vaultly';
 import { ManualClock } from 'vaultly/testing';
 import { ControlledBackend, flush } from '../helpers/ControlledBackend.js';
 
@@ -51,60 +51,6 @@ describe('a value taken from a peer root', () => {
     backend.release();
     await boot;
     expect(root.password).toBe('rotated');
-  });
-
-  it('leaves prefetch all or nothing when that late fetch fails: the rest of the batch is not stored either', async () => {
-    const clock = new ManualClock(0);
-    const backend = new ControlledBackend({ [PASSWORD]: 'old', '/slow': 's' });
-    const container = new Container();
-    container.load(vaultlyModule({ backend, clock, refreshJitter: 0 }));
-    container.bind(Expiring).toSelf();
-    await getSecret(container.get(Expiring), 'password'); // the peer: fresh until t=10 s
-    clock.advance(9_900);
-
-    backend.hold = true;
-    const root = container.get(Expiring);
-    const boot = prefetch(root);
-    await flush();
-    clock.advance(5_000); // the lender's value expires while /slow is fetched
-    backend.release();
-    await flush();
-    expect(backend.pending.map(({ path }) => path)).toEqual([PASSWORD]);
-    backend.release(new TransientError('SSM down'));
-    await expect(boot).rejects.toThrow(TransientError);
-    // Neither field was stored: /slow arrived, but the batch failed as a whole.
-    expect(() => root.slow).toThrow(SecretNotLoadedError);
-    expect(() => root.password).toThrow(SecretNotLoadedError);
-    backend.hold = false;
-    await prefetch(root);
-    expect([root.password, root.slow]).toEqual(['old', 's']);
-  });
-
-  it("leaves the rest of the batch untouched when the late key turns out missing: a stale field still reads stale", async () => {
-    const clock = new ManualClock(0);
-    const backend = new ControlledBackend({ [PASSWORD]: 'old', '/slow': 's' });
-    const container = new Container();
-    container.load(vaultlyModule({ backend, clock, refreshJitter: 0 }));
-    container.bind(Expiring).toSelf();
-    const root = container.get(Expiring);
-    await getSecret(root, 'slow'); // fresh until t=10 s, then stale
-    clock.advance(10_500);
-    await getSecret(container.get(Expiring), 'password'); // the class's lender now: fresh until t=20.5 s
-    clock.advance(9_900);
-
-    backend.hold = true;
-    const boot = prefetch(root); // takes the password, fetches /slow again
-    await flush();
-    clock.advance(5_000); // the lender's value expires meanwhile
-    backend.release();
-    await flush();
-    expect(backend.pending.map(({ path }) => path)).toEqual([PASSWORD]);
-    backend.values.delete(PASSWORD);
-    backend.release();
-    await expect(boot).rejects.toThrow(SecretNotFoundError);
-    // /slow is not stored (all or nothing), but the password's absence is not its error: it reads stale.
-    backend.hold = false;
-    expect(root.slow).toBe('s');
   });
 
   it('is never older than what a refresh of the key by another root stored (refresh)', async () => {
