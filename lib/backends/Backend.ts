@@ -13,12 +13,24 @@ export interface BackendGetOptions {
   version?: number | string;
   /** Aborts the read; the returned promise rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds left until the caller wants the read done (`RetryingBackend` passes the time to a
+   * tenth before its `totalTimeout`). A backend that paces its requests behind a throttling service
+   * may go faster than its learned pace so that what it has queued is sent in time.
+   */
+  timeLeft?: () => number;
 }
 
 /** Options of a batched read. */
 export interface BackendBatchOptions {
   /** Aborts the whole batch. */
   signal?: AbortSignal;
+  /**
+   * Milliseconds left until the caller wants the read done (`RetryingBackend` passes the time to a
+   * tenth before its `totalTimeout`). A backend that paces its requests behind a throttling service
+   * may go faster than its learned pace so that what it has queued is sent in time.
+   */
+  timeLeft?: () => number;
 }
 
 /**
@@ -61,7 +73,9 @@ export abstract class Backend {
   async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
     options.signal?.throwIfAborted();
     const unique = [...new Set(paths)];
-    const results = await mapUntilFailure(unique, this.batchConcurrency, options.signal, (path, signal) => this.get(path, { signal }));
+    const results = await mapUntilFailure(unique, this.batchConcurrency, options.signal, (path, signal) =>
+      this.get(path, options.timeLeft === undefined ? { signal } : { signal, timeLeft: options.timeLeft }),
+    );
     // No prototype: a secret named `__proto__` is a plain key.
     const values = Object.create(null) as Record<string, string>;
     const missing: string[] = [];

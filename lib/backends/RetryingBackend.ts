@@ -16,6 +16,7 @@ import {
   DEFAULT_RETRY_MAX_DELAY,
   DEFAULT_RETRY_TOTAL_TIMEOUT,
   MAX_PACED_RETRIES,
+  PACED_DEADLINE_SHARE,
   MAX_RETRY_TOTAL_TIMEOUT,
   RETRY_BATCH_CONCURRENCY,
 } from './retryConstants.js';
@@ -60,6 +61,11 @@ interface Scope {
   readonly signal: AbortSignal;
   /** The deadline on the `now` clock, in ms. */
   readonly deadline: number;
+  /**
+   * For the inner backend's pacer: ms left until PACED_DEADLINE_SHARE of `totalTimeout` has
+   * passed (undefined without a deadline).
+   */
+  readonly timeLeft: (() => number) | undefined;
   /** Settles with `promise`, or rejects as soon as the call stops, whichever comes first. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** The error a stopped call ends with: the caller's reason, or a TransientError at the deadline. */
@@ -199,7 +205,7 @@ export class RetryingBackend extends Backend {
     const target: Target = { kind: 'get', path, version };
     return this.#call(target, signal, (scope) =>
       this.#retry(scope, target, scope.signal, undefined, async (attemptSignal) =>
-        this.inner.get(path, version === undefined ? { signal: attemptSignal } : { version, signal: attemptSignal }),
+        this.inner.get(path, { ...(version === undefined ? {} : { version }), ...withTimeLeft(scope), signal: attemptSignal }),
       ),
     );
   }
@@ -246,9 +252,12 @@ export class RetryingBackend extends Backend {
           controller.abort(timeout);
         }, this.#totalTimeout * 1000)
       : undefined;
+    // Paced requests aim to be sent by a share of the deadline, leaving the rest for their answers.
+    const pacedBy = deadline - (1 - PACED_DEADLINE_SHARE) * this.#totalTimeout * 1000;
     const scope: Scope = {
       signal,
       deadline,
+      timeLeft: Number.isFinite(this.#totalTimeout) ? () => pacedBy - this.#now() : undefined,
       race: (promise) => Promise.race([promise, stopped]),
       stop: (last, stoppedTarget) => {
         if (timeout === undefined) return callerSignal?.reason;
@@ -365,7 +374,7 @@ export class RetryingBackend extends Backend {
     let owed: readonly OwedPaths[];
     const batchTarget: Target = { kind: 'batch', paths: unique };
     try {
-      const result = await scope.race((async () => this.inner.getBatch(unique, { signal: scope.signal }))());
+      const result = await scope.race((async () => this.inner.getBatch(unique, { signal: scope.signal, ...withTimeLeft(scope) }))());
       return result;
     } catch (error) {
       if (scope.signal.aborted) throw scope.stop(undefined, batchTarget);
@@ -422,7 +431,7 @@ export class RetryingBackend extends Backend {
       const outcome: Outcome = await this.#retry<Outcome>(scope, target(), signal, first, async (attemptSignal) => {
         const release = await slots.acquire(attemptSignal);
         try {
-          Object.assign(values, await this.inner.getBatch(paths, { signal: attemptSignal }));
+          Object.assign(values, await this.inner.getBatch(paths, { signal: attemptSignal, ...withTimeLeft(scope) }));
           return { done: true } as const;
         } catch (error) {
           if (attemptSignal.aborted) throw error;
@@ -573,6 +582,11 @@ function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
 
+
+/** The `timeLeft` option for an inner call of `scope`, when it has a deadline. */
+function withTimeLeft(scope: Scope): { timeLeft?: () => number } {
+  return scope.timeLeft === undefined ? {} : { timeLeft: scope.timeLeft };
+}
 
 /** A delay in seconds for a log record or message: to the millisecond, not `0.0007536068780708738`. */
 function roundDelay(delay: number): number {

@@ -435,6 +435,33 @@ describe(RetryingBackend.name, () => {
   });
 
   describe('totalTimeout', () => {
+    it("tells the inner backend's pacer the time left to a tenth before the deadline, on every attempt (none without a deadline)", async () => {
+      const clock = { t: 1_000 };
+      const seen: ((() => number) | undefined)[] = [];
+      class Recording extends Backend {
+        failures = new Set<string>();
+        override get(path: string, options: BackendGetOptions = {}): Promise<string> {
+          seen.push(options.timeLeft);
+          if (this.failures.has(path)) return Promise.resolve(`v${path}`);
+          this.failures.add(path);
+          return Promise.reject(new TransientError('blip', { path }));
+        }
+      }
+      const inner = new Recording();
+      const backend = new RetryingBackend(inner, { totalTimeout: 10, backoff: () => 0, now: () => clock.t });
+      await backend.get('/a');
+      // Through the default getBatch too: its first pass and the retry of the path it owes.
+      await backend.getBatch(['/b']);
+      expect(seen).toHaveLength(4);
+      for (const timeLeft of seen) expect(timeLeft?.()).toBe(9_000);
+      clock.t += 4_000;
+      expect(seen[0]?.()).toBe(5_000);
+      seen.length = 0;
+      inner.failures.clear();
+      await new RetryingBackend(inner, { totalTimeout: Number.POSITIVE_INFINITY, backoff: () => 0 }).get('/c');
+      expect(seen).toEqual([undefined, undefined]);
+    });
+
     it('cuts off an attempt that never settles and ignores its signal, with a TransientError', async () => {
       const inner = new ScriptedBackend([{ hang: true }]);
       const started = performance.now();

@@ -87,13 +87,13 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
    * @param options.signal - aborts the read; the promise rejects with the signal's reason
    */
   async get(path: string, options: BackendGetOptions = {}): Promise<string> {
-    const { version, signal } = options;
+    const { version, signal, timeLeft } = options;
     signal?.throwIfAborted();
     const { secretId, key } = parseSecretPath(path);
     const selector = versionSelector(path, version);
     const context = { operation: 'GetSecretValue', paths: [path], signal, ...(version === undefined ? {} : { version }) };
     const command = new GetSecretValueCommand({ SecretId: secretId, ...selector });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context));
+    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context), timeLeft);
     const secret = secretOf(output);
     if (secret === undefined) {
       // Neither SecretString nor SecretBinary is a broken answer, not a secret: never cache it.
@@ -116,7 +116,7 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
    * @param options.signal - aborts the batch; the promise rejects with the signal's reason
    */
   override async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
-    const { signal } = options;
+    const { signal, timeLeft } = options;
     signal?.throwIfAborted();
     const unique = [...new Set(paths)];
     const parsed = new Map(unique.map((path) => [path, parseSecretPath(path)] as const));
@@ -125,7 +125,7 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
       const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
       let outcome: BatchOutcome;
       try {
-        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal);
+        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal, timeLeft);
       } catch (error) {
         if (chunkSignal.aborted) throw error;
         if (TransientError.is(error)) into.owed.push({ paths: chunkPaths, error });
@@ -138,14 +138,17 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
   }
 
   /** One `SecretIdList` of at most 20 ids, following `NextToken` until the answer is complete. */
-  async #batchChunk(ids: readonly string[], paths: readonly string[], signal: AbortSignal): Promise<BatchOutcome> {
+  async #batchChunk(ids: readonly string[], paths: readonly string[], signal: AbortSignal, timeLeft: (() => number) | undefined): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { secrets: new Map(), errors: new Map() };
     let nextToken: string | undefined;
     // Every page answers at least one id, so more pages than ids means the service is looping.
     for (let page = 0; page <= ids.length; page++) {
       const command = new BatchGetSecretValueCommand({ SecretIdList: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
-      const output = await this.paced(() => this.client.send(command, { abortSignal: signal }), signal, (error) =>
-        mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
+      const output = await this.paced(
+        () => this.client.send(command, { abortSignal: signal }),
+        signal,
+        (error) => mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
+        timeLeft,
       );
       const { SecretValues: values = [], Errors: errors = [] } = output;
       if (!Array.isArray(values) || !Array.isArray(errors)) {

@@ -76,13 +76,13 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
    * @param options.signal - aborts the read; the promise rejects with the signal's reason
    */
   async get(path: string, options: BackendGetOptions = {}): Promise<string> {
-    const { version, signal } = options;
+    const { version, signal, timeLeft } = options;
     signal?.throwIfAborted();
     checkVersion(path, version);
     const name = version === undefined ? path : `${path}:${String(version)}`;
     const context = { operation: 'GetParameter', paths: [path], signal, ...(version === undefined ? {} : { version }) };
     const command = new GetParameterCommand({ Name: name, WithDecryption: this.#withDecryption });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSsmError(error, context));
+    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSsmError(error, context), timeLeft);
     const value = output.Parameter?.Value;
     if (typeof value !== 'string') {
       // A missing or mistyped Value is a broken answer, not a secret: never cache it.
@@ -101,15 +101,18 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
    * @param options.signal - aborts the batch; the promise rejects with the signal's reason
    */
   override async getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
-    const { signal } = options;
+    const { signal, timeLeft } = options;
     signal?.throwIfAborted();
     const unique = [...new Set(paths)];
     return this.readInChunks(unique, unique, SSM_GET_PARAMETERS_CHUNK_SIZE, signal, async (names, chunkSignal, into) => {
       try {
         const command = new GetParametersCommand({ Names: names, WithDecryption: this.#withDecryption });
         const send = (): Promise<GetParametersCommandOutput> => this.client.send(command, abortOption(chunkSignal));
-        const output = await this.paced(send, chunkSignal, (error) =>
-          mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
+        const output = await this.paced(
+          send,
+          chunkSignal,
+          (error) => mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
+          timeLeft,
         );
         collectChunk(names, output, into.values, into.missing);
       } catch (error) {

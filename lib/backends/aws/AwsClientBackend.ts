@@ -118,8 +118,8 @@ export abstract class AwsClientBackend<Client extends AwsSdkClient, Config exten
   }
 
   /** Sends one request behind this backend's pacer (see {@link sendPaced}); failures go through `map`. */
-  protected paced<O>(send: () => Promise<O>, signal: AbortSignal | undefined, map: (error: unknown) => Error): Promise<O> {
-    return sendPaced(this.#limiter, send, signal, map);
+  protected paced<O>(send: () => Promise<O>, signal: AbortSignal | undefined, map: (error: unknown) => Error, timeLeft?: () => number): Promise<O> {
+    return sendPaced(this.#limiter, send, signal, map, timeLeft);
   }
 
   /**

@@ -14,6 +14,7 @@ import { markThrottled } from '../pacing/throttleInfo.js';
  * @param send - sends the request
  * @param signal - the caller's signal, if any
  * @param map - turns what `send` rejected with into vaultly's error
+ * @param timeLeft - ms until the caller wants the request sent and answered (see `BackendGetOptions.timeLeft`)
  * @example
  * ```ts
  * const output = await sendPaced(this.#limiter, () => client.send(command, abortOption(signal)), signal, (e) => mapSsmError(e, context));
@@ -24,8 +25,9 @@ export async function sendPaced<O>(
   send: () => Promise<O>,
   signal: AbortSignal | undefined,
   map: (error: unknown) => Error,
+  timeLeft?: () => number,
 ): Promise<O> {
-  const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
+  const ticket = limiter === undefined ? 0 : await limiter.acquire(signal, timeLeft);
   try {
     const output = await raceAbort(send(), signal);
     limiter?.onSuccess(ticket);

@@ -11,6 +11,7 @@ import {
   PACING_INITIAL_WINDOW,
   PACING_JITTER,
   PACING_RATE_WINDOW_MS,
+  PACING_SLOW_START_GROWTH,
   PACING_SLOW_START_WAIT_MS,
 } from './constants.js';
 
@@ -37,8 +38,9 @@ export interface AdaptiveRateLimiterOptions {
  * wall, and so that processes sharing one quota (a fleet booting together) share it with few
  * throttled requests.
  *
- * - Slow start: until the service first throttles, one request may be in flight, and one more for
- *   each success (the window doubles every round trip), unpaced (or spaced by `rateLimit`). Each
+ * - Slow start: until the service first throttles, one request may be in flight, and half a
+ *   request more for each success (the window grows by half every round trip), unpaced (or
+ *   spaced by `rateLimit`). Each
  *   `acquire` must be reported once: {@link onSuccess}, {@link onThrottle} or {@link onFailure}.
  * - The first throttle cuts the rate to `beta` times what got through over the last second (the
  *   requests that succeeded, plus the throttled one), but to no less than `beta` times half of
@@ -94,6 +96,8 @@ export class AdaptiveRateLimiter {
   #startWindow = PACING_INITIAL_WINDOW;
   /** Requests acquired and not yet reported. */
   #inFlight = 0;
+  /** Callers waiting in `acquire`, the head included. */
+  #waiting = 0;
   /** Wakes the head of the queue when a request is reported (slow start). */
   #wake: (() => void) | undefined;
   /** When the rate was last cut, in ms. */
@@ -148,12 +152,20 @@ export class AdaptiveRateLimiter {
   /**
    * Waits for this request's turn and resolves to its ticket, to hand back to {@link onSuccess} or
    * {@link onThrottle}. Rejects with `signal`'s reason if it aborts first.
+   *
+   * `timeLeft` (ms until the caller wants its read done) makes the wait deadline-aware: once
+   * throttled, when the requests this limiter holds (waiting and in flight) would not all go
+   * within that time at the adapted rate, they go at the rate that sends them in time (never above
+   * `rateLimit`, and never before a throttle's pause or `Retry-After` has passed). Processes sharing
+   * a quota learn unequal shares; without this the ones left behind miss their deadline while the
+   * quota sits unused by those that finished.
    */
-  async acquire(signal?: AbortSignal): Promise<number> {
+  async acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
     signal?.throwIfAborted();
     // Callers go one at a time, in order. Only the head waits for its slot, reckoned from the rate
     // at that moment: a slot reserved in advance at a slow rate would stay slow after the rate grew.
     const previous = this.#queue;
+    this.#waiting++;
     let release = (): void => undefined;
     const mine = new Promise<void>((resolve) => (release = resolve));
     this.#queue = previous.then(() => mine);
@@ -168,18 +180,19 @@ export class AdaptiveRateLimiter {
           continue;
         }
         const now = this.#now();
-        const at = this.#slot();
+        const at = this.#slot(timeLeft);
         if (at <= now) break;
         await this.#sleep(at - now, signal);
       }
       const now = this.#now();
-            this.#record(now);
+      this.#record(now);
       this.#inFlight++;
       this.#lastSent = now;
       // The gap after this request; jitter only the adapted pace: a ceiling is never exceeded.
       this.#gap = 1 + PACING_JITTER * (2 * this.#random() - 1);
       return this.#tickets++;
     } finally {
+      this.#waiting--;
       release();
     }
   }
@@ -229,8 +242,8 @@ export class AdaptiveRateLimiter {
   }
 
   /** The earliest time the head of the queue may go, in ms. */
-  #slot(): number {
-    const rate = this.rate;
+  #slot(timeLeft: (() => number) | undefined): number {
+    const rate = Math.max(this.rate, this.#urgency(timeLeft));
     let at = Math.max(this.#pauseUntil, this.#nextAt);
     if (Number.isFinite(rate)) {
       const gap = this.#adaptive && rate < this.#ceiling ? this.#gap : 1;
@@ -239,12 +252,29 @@ export class AdaptiveRateLimiter {
     return at;
   }
 
+  /**
+   * The rate that sends every request this limiter holds (waiting and in flight) within the head's
+   * `timeLeft`: 0 without one or before the first throttle (unpaced then), at most the ceiling.
+   */
+  #urgency(timeLeft: (() => number) | undefined): number {
+    if (timeLeft === undefined || !this.#adaptive) return 0;
+    let ms: unknown;
+    try {
+      ms = timeLeft();
+    } catch {
+      return 0; // a caller's broken clock never stalls or speeds up the others
+    }
+    if (typeof ms !== 'number' || Number.isNaN(ms)) return 0;
+    const pending = this.#waiting + this.#inFlight;
+    return Math.min(ms <= 0 ? Number.POSITIVE_INFINITY : (pending * 1000) / ms, this.#ceiling);
+  }
+
   /** Reports that the request holding `ticket` got an answer that was not throttling. */
   onSuccess(ticket: number): void {
     const now = this.#now();
     this.#settle();
     if (!this.#adaptive) {
-      this.#startWindow++;
+      this.#startWindow += PACING_SLOW_START_GROWTH;
       // Only the first cut reads what got through; later ones go by the rate.
       this.#succeeded.push(now);
       trim(this.#succeeded, now);

@@ -226,7 +226,7 @@ export class VaultBackend extends Backend {
     signal?.throwIfAborted();
     const name = parseSecretName(path, this.#defaultKey);
     const version = parseVersion(options.version, path);
-    const data = await raceAbort(this.#read(name, path, version, signal), signal);
+    const data = await raceAbort(this.#read(name, path, version, signal, options.timeLeft), signal);
     return pickField(data, name);
   }
 
@@ -256,7 +256,7 @@ export class VaultBackend extends Backend {
       options.signal,
       (group, signal) => {
         const label = group.names.length === 1 ? group.secret.name : group.secret.secretPath;
-        return raceAbort(this.#read(group.secret, label, undefined, signal), signal);
+        return raceAbort(this.#read(group.secret, label, undefined, signal, options.timeLeft), signal);
       },
       // Each read in flight listens to the batch's signal up to three times (the race, the token
       // renewal and the request cut), all removed when it settles: not a leak.
@@ -293,19 +293,20 @@ export class VaultBackend extends Backend {
     label: string,
     version: number | undefined,
     signal: AbortSignal | undefined,
+    timeLeft: (() => number) | undefined,
   ): Promise<Record<string, unknown>> {
     const urlPath = `${this.#mountPath}/data/${name.urlPath}${version === undefined ? '' : `?version=${version}`}`;
     let token = this.#tokens.current();
     if (token === undefined && this.#tokens.canRenew) token = await this.#renew(undefined, label, signal);
     let body: unknown;
     try {
-      body = await this.#request(urlPath, token, signal);
+      body = await this.#request(urlPath, token, signal, timeLeft);
     } catch (error) {
       if (!this.#tokens.canRenew || !isRejectedToken(error)) throw paced(mapVaultError(error, { path: label }), error);
       signal?.throwIfAborted();
       token = await this.#renew(token, label, signal);
       try {
-        body = await this.#request(urlPath, token, signal);
+        body = await this.#request(urlPath, token, signal, timeLeft);
       } catch (retryError) {
         throw paced(mapVaultError(retryError, { path: label, tokenRenewed: true }), retryError);
       }
@@ -335,9 +336,9 @@ export class VaultBackend extends Backend {
    * pacer down and is marked, so the mapped error carries that mark. (node-vault keeps only a
    * failed response's status and body, so a `Retry-After` header is not seen.)
    */
-  async #request(urlPath: string, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  async #request(urlPath: string, token: string | undefined, signal: AbortSignal | undefined, timeLeft?: () => number): Promise<unknown> {
     const limiter = this.#limiter;
-    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal);
+    const ticket = limiter === undefined ? 0 : await limiter.acquire(signal, timeLeft);
     try {
       const body = await this.#send(urlPath, token, signal).catch(acceptNonAuthoritative);
       limiter?.onSuccess(ticket);

@@ -27,6 +27,15 @@ function rendered(error: unknown): string {
   return `${String((error as Error).message)}\n${String((error as Error).stack)}\n${inspect(error, { depth: 8 })}\n${JSON.stringify(error)}`;
 }
 
+/** A pacer that records the `timeLeft` each request was acquired with. */
+class TimeLeftSpy extends AdaptiveRateLimiter {
+  readonly seen: unknown[] = [];
+  override acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
+    this.seen.push(timeLeft);
+    return super.acquire(signal, timeLeft);
+  }
+}
+
 describe(AWSSecretsManagerBackend.name, () => {
   let server: SecretsManagerServer;
   const backends: AWSSecretsManagerBackend[] = [];
@@ -323,6 +332,20 @@ describe(AWSSecretsManagerBackend.name, () => {
       const retrying = new RetryingBackend(backend, { maxAttempts: 1, backoff: () => 0 });
       await expect(retrying.get('prod/plain')).resolves.toBe(plain);
       expect(server.requestCount('GetSecretValue')).toBe(2);
+    });
+
+    it("hands the caller's timeLeft to its pacer, for GetSecretValue and each BatchGetSecretValue call", async () => {
+      const limiter = new TimeLeftSpy();
+      const backend = new AWSSecretsManagerBackend({
+        region: server.region,
+        clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials() },
+        rateLimiter: limiter,
+      });
+      backends.push(backend);
+      const timeLeft = (): number => 1_234;
+      await backend.get('prod/plain', { timeLeft });
+      await backend.getBatch(['prod/plain', 'prod/list'], { timeLeft });
+      expect(limiter.seen).toEqual([timeLeft, timeLeft]);
     });
 
     it('without a pacer, a throttled read spends the only attempt', async () => {

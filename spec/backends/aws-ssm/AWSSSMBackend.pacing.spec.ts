@@ -51,6 +51,15 @@ function fakeLimiter(options: { rateLimit?: number } = {}): { limiter: AdaptiveR
 
 const PATHS = Array.from({ length: 30 }, (_, i) => `/p/${String(i).padStart(2, '0')}`);
 
+/** A pacer that records the `timeLeft` each request was acquired with. */
+class TimeLeftSpy extends AdaptiveRateLimiter {
+  readonly seen: unknown[] = [];
+  override acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
+    this.seen.push(timeLeft);
+    return super.acquire(signal, timeLeft);
+  }
+}
+
 describe(AWSSSMBackend.name, () => {
   describe('pacing', () => {
     it('has a pacer of its own by default, and none with rateLimiter: false', () => {
@@ -79,6 +88,16 @@ describe(AWSSSMBackend.name, () => {
       await backend.get('/single');
       expect(requests).toHaveLength(4);
       expect(sleeps).toEqual([100, 100, 100]);
+    });
+
+    it("hands the caller's timeLeft to its pacer, for get and for every chunk of getBatch", async () => {
+      const limiter = new TimeLeftSpy();
+      const backend = new AWSSSMBackend({ client: stubClient(() => 'ok').client, rateLimiter: limiter });
+      const timeLeft = (): number => 1_234;
+      await backend.get('/a', { timeLeft });
+      await backend.getBatch(Array.from({ length: 25 }, (_, i) => `/p${i}`), { timeLeft });
+      await backend.get('/b');
+      expect(limiter.seen).toEqual([timeLeft, timeLeft, timeLeft, timeLeft, undefined]);
     });
 
     it('shares one pacer between backends given the same limiter', async () => {

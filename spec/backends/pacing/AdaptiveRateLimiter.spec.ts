@@ -108,28 +108,30 @@ describe(AdaptiveRateLimiter.name, () => {
   });
 
   describe('slow start', () => {
-    it('lets one request be in flight at first, and one more for each success', async () => {
+    it('lets one request be in flight at first, and the window grow by half a request with each success', async () => {
       // A wait that lasts until it is cleared: only reports open the window here.
       const limiter = new AdaptiveRateLimiter({
         sleep: (_ms, signal) => new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error))),
       });
-      const first = await limiter.acquire();
-      let second: number | undefined;
-      void limiter.acquire().then((t) => (second = t));
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(second).toBeUndefined();
-      limiter.onSuccess(first);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(second).toBe(1);
-      // Window 2 now: a third goes beside the second, a fourth waits.
       const got: number[] = [];
-      void limiter.acquire().then((t) => got.push(t));
-      void limiter.acquire().then((t) => got.push(t));
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(got).toEqual([2]);
+      const take = (): void => void limiter.acquire().then((t) => got.push(t));
+      const settle = (): Promise<unknown> => new Promise((resolve) => setImmediate(resolve));
+      take();
+      take();
+      await settle();
+      expect(got).toEqual([0]); // window 1: the second waits
+      limiter.onSuccess(0); // window 1.5: two may be in flight
+      take();
+      take();
+      await settle();
+      expect(got).toEqual([0, 1, 2]);
+      limiter.onSuccess(1); // window 2: one more beside ticket 2, not two (a doubling would let both go)
+      take();
+      await settle();
+      expect(got).toEqual([0, 1, 2, 3]);
       limiter.onFailure(2);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(got).toEqual([2, 3]);
+      await settle();
+      expect(got).toEqual([0, 1, 2, 3, 4]);
     });
 
     it('stops gating after the first throttle: the rate paces from then on', async () => {
@@ -170,6 +172,69 @@ describe(AdaptiveRateLimiter.name, () => {
       await new Promise((resolve) => setImmediate(resolve));
       controller.abort(new Error('stop'));
       await expect(fourth).rejects.toThrow('stop');
+    });
+  });
+
+  describe('timeLeft: a caller near its deadline', () => {
+    /** A limiter throttled down to 1 request a second, with `held` more acquired and not yet reported. */
+    async function throttledToOnePerSecond(options: AdaptiveRateLimiterOptions = {}) {
+      const setup = limiterOn({ random: () => 0.5, ...options });
+      const ticket = await setup.limiter.acquire();
+      setup.limiter.onSuccess(ticket);
+      setup.limiter.onThrottle(await setup.limiter.acquire()); // 0.5 * (1 + 1) = 1 req/s
+      expect(setup.limiter.rate).toBeCloseTo(1, 6);
+      return setup;
+    }
+
+    it('sends what it holds within the time left when the adapted rate would not', async () => {
+      const { limiter, clock } = await throttledToOnePerSecond();
+      clock.t += 1_000; // past the throttle's pause
+      const deadline = clock.t + 2_000;
+      const timeLeft = (): number => deadline - clock.t;
+      // Four callers queue at once, none reported: 4 held with 2 s left is 2 req/s, not 1.
+      const times: number[] = [];
+      await Promise.all([0, 1, 2, 3].map(() => limiter.acquire(undefined, timeLeft).then(() => times.push(clock.t))));
+      const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
+      for (const gap of gaps) expect(gap).toBeLessThan(1000);
+      expect((times.at(-1) as number) - (times[0] as number)).toBeLessThanOrEqual(2_000);
+      // The same without a deadline: a second apart.
+      const slow = await throttledToOnePerSecond();
+      slow.clock.t += 1_000;
+      const slowTimes: number[] = [];
+      await Promise.all([0, 1, 2, 3].map(() => slow.limiter.acquire().then(() => slowTimes.push(slow.clock.t))));
+      expect((slowTimes.at(-1) as number) - (slowTimes[0] as number)).toBeGreaterThanOrEqual(3 * 1000 * 0.75);
+    });
+
+    it('goes at once when the time is up, but never above rateLimit nor before a throttle pause ends', async () => {
+      const capped = await throttledToOnePerSecond({ rateLimit: 2 });
+      const before = capped.clock.t;
+      await capped.limiter.acquire(undefined, () => 0);
+      expect(capped.clock.t - before).toBeGreaterThanOrEqual(500); // the throttle's pause at the cut rate, capped by rateLimit's pace
+      const t1 = capped.clock.t;
+      await capped.limiter.acquire(undefined, () => -5);
+      expect(capped.clock.t - t1).toBeCloseTo(500, 0); // 2 req/s, the ceiling
+      const free = await throttledToOnePerSecond();
+      free.clock.t += 1_000;
+      free.limiter.onSuccess(await free.limiter.acquire());
+      const t2 = free.clock.t;
+      await free.limiter.acquire(undefined, () => 0);
+      expect(free.clock.t).toBe(t2); // due now: no wait at all
+    });
+
+    it('changes nothing before the first throttle, and ignores a timeLeft that throws or is not a number', async () => {
+      const { limiter, sleeps } = limiterOn();
+      limiter.onSuccess(await limiter.acquire(undefined, () => 10));
+      expect(sleeps).toEqual([]);
+      const broken = await throttledToOnePerSecond();
+      broken.clock.t += 1_000;
+      broken.limiter.onSuccess(await broken.limiter.acquire());
+      const t0 = broken.clock.t;
+      await broken.limiter.acquire(undefined, () => {
+        throw new Error('clock broke');
+      });
+      await broken.limiter.acquire(undefined, () => Number.NaN);
+      // Paced as without a deadline: about a second apart (the rate climbs a little meanwhile).
+      expect(broken.clock.t - t0).toBeGreaterThan(1_000);
     });
   });
 

@@ -4,6 +4,15 @@ import { VaultBackend } from 'vaultly/vault';
 import { throttleInfo } from '../../../lib/backends/pacing/throttleInfo.js';
 import { rejection } from '../../helpers/outcomes.js';
 
+/** A pacer that records the `timeLeft` each request was acquired with. */
+class TimeLeftSpy extends AdaptiveRateLimiter {
+  readonly seen: unknown[] = [];
+  override acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
+    this.seen.push(timeLeft);
+    return super.acquire(signal, timeLeft);
+  }
+}
+
 describe(`${VaultBackend.name} pacing`, () => {
   let vault: VaultServer;
 
@@ -35,6 +44,17 @@ describe(`${VaultBackend.name} pacing`, () => {
 
   describe('throttling', () => {
     // node-vault keeps only a failed response's status and body, so Vault's Retry-After is not seen.
+    it("hands the caller's timeLeft to its pacer, for get and for each secret of getBatch", async () => {
+      vault.put('db', { value: 'v' });
+      vault.put('api', { value: 'w' });
+      const limiter = new TimeLeftSpy();
+      const backend = backendFor({ rateLimiter: limiter });
+      const timeLeft = (): number => 1_234;
+      await backend.get('db', { timeLeft });
+      await backend.getBatch(['db', 'api'], { timeLeft });
+      expect(limiter.seen).toEqual([timeLeft, timeLeft, timeLeft]);
+    });
+
     it('marks a 429 as paced and slows its pacer down', async () => {
       vault.put('db', { value: 'v' });
       vault.faults.setQuota({ rate: 1, burst: 1 });

@@ -80,7 +80,8 @@ describe(VaultBackend.name, () => {
     it('reads 8 at once by default', async () => {
       const client = new FakeClient();
 
-      await new VaultBackend({ client }).getBatch(Array.from({ length: 20 }, (_, i) => `s${i}`));
+      // Enough reads for the pacer's slow start (half a request more per success) to open up to 8.
+      await new VaultBackend({ client }).getBatch(Array.from({ length: 40 }, (_, i) => `s${i}`));
 
       expect(client.maxInFlight).toBe(8);
     });
