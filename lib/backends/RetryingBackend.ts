@@ -203,7 +203,7 @@ export class RetryingBackend extends Backend {
   override get(path: string, options: BackendGetOptions = {}): Promise<string> {
     const { version, signal } = options;
     const target: Target = { kind: 'get', path, version };
-    return this.#call(target, signal, (scope) =>
+    return this.#call(target, signal, options.timeLeft, (scope) =>
       this.#retry(scope, target, scope.signal, undefined, async (attemptSignal) =>
         this.inner.get(path, { ...(version === undefined ? {} : { version }), ...withTimeLeft(scope), signal: attemptSignal }),
       ),
@@ -222,11 +222,16 @@ export class RetryingBackend extends Backend {
   override getBatch(paths: readonly string[], options: BackendBatchOptions = {}): Promise<Record<string, string>> {
     const unique = [...new Set(paths)];
     const target: Target = { kind: 'batch', paths: unique };
-    return this.#call(target, options.signal, (scope) => this.#batch(scope, unique));
+    return this.#call(target, options.signal, options.timeLeft, (scope) => this.#batch(scope, unique));
   }
 
   /** Runs `body` within one deadline and caller signal, and cleans up however it ends. */
-  async #call<T>(target: Target, callerSignal: AbortSignal | undefined, body: (scope: Scope) => Promise<T>): Promise<T> {
+  async #call<T>(
+    target: Target,
+    callerSignal: AbortSignal | undefined,
+    callerTimeLeft: (() => number) | undefined,
+    body: (scope: Scope) => Promise<T>,
+  ): Promise<T> {
     callerSignal?.throwIfAborted();
     const deadline = this.#clock(target) + this.#totalTimeout * 1000;
     const { controller, dispose } = linkedController(callerSignal);
@@ -257,7 +262,7 @@ export class RetryingBackend extends Backend {
     const scope: Scope = {
       signal,
       deadline,
-      timeLeft: Number.isFinite(this.#totalTimeout) ? () => pacedBy - this.#now() : undefined,
+      timeLeft: shorterTimeLeft(Number.isFinite(this.#totalTimeout) ? () => pacedBy - this.#now() : undefined, callerTimeLeft),
       race: (promise) => Promise.race([promise, stopped]),
       stop: (last, stoppedTarget) => {
         if (timeout === undefined) return callerSignal?.reason;
@@ -582,6 +587,20 @@ function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
 
+
+/** The sooner of two `timeLeft`s (this call's own, and its caller's when it has one: an outer retry layer). */
+function shorterTimeLeft(own: (() => number) | undefined, caller: (() => number) | undefined): (() => number) | undefined {
+  if (own === undefined || caller === undefined) return own ?? caller;
+  return () => {
+    let theirs: unknown;
+    try {
+      theirs = caller();
+    } catch {
+      return own(); // a caller's broken clock does not cost this call its own deadline
+    }
+    return typeof theirs === 'number' && !Number.isNaN(theirs) ? Math.min(own(), theirs) : own();
+  };
+}
 
 /** The `timeLeft` option for an inner call of `scope`, when it has a deadline. */
 function withTimeLeft(scope: Scope): { timeLeft?: () => number } {

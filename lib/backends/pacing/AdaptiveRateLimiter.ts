@@ -12,6 +12,8 @@ import {
   PACING_JITTER,
   PACING_RATE_WINDOW_MS,
   PACING_SLOW_START_GROWTH,
+  PACING_URGENT_QUIET_MS,
+  PACING_URGENT_WINDOW,
   PACING_SLOW_START_WAIT_MS,
 } from './constants.js';
 
@@ -96,8 +98,10 @@ export class AdaptiveRateLimiter {
   #startWindow = PACING_INITIAL_WINDOW;
   /** Requests acquired and not yet reported. */
   #inFlight = 0;
-  /** Callers waiting in `acquire`, the head included. */
-  #waiting = 0;
+  /** The callers waiting in `acquire`, in order (the head first), with their `timeLeft`. */
+  readonly #waiting: { readonly timeLeft: (() => number) | undefined }[] = [];
+  /** When the service last throttled a request, in ms: no hurrying for a deadline right after. */
+  #lastThrottle = Number.NEGATIVE_INFINITY;
   /** Wakes the head of the queue when a request is reported (slow start). */
   #wake: (() => void) | undefined;
   /** When the rate was last cut, in ms. */
@@ -154,18 +158,22 @@ export class AdaptiveRateLimiter {
    * {@link onThrottle}. Rejects with `signal`'s reason if it aborts first.
    *
    * `timeLeft` (ms until the caller wants its read done) makes the wait deadline-aware: once
-   * throttled, when the requests this limiter holds (waiting and in flight) would not all go
-   * within that time at the adapted rate, they go at the rate that sends them in time (never above
-   * `rateLimit`, and never before a throttle's pause or `Retry-After` has passed). Processes sharing
-   * a quota learn unequal shares; without this the ones left behind miss their deadline while the
-   * quota sits unused by those that finished.
+   * throttled, and when no throttle came within the last half second, callers whose requests would not
+   * be sent in time at the adapted rate (counting those in flight, which may come back throttled,
+   * and those ahead in line) go at the rate that sends them in time, never above `rateLimit` and
+   * never before a throttle's pause or `Retry-After` has passed, and with at most
+   * PACING_URGENT_WINDOW requests in flight. The tightest deadline in line counts, not only the
+   * head's. Processes sharing a quota learn unequal shares; without this the ones left behind miss
+   * their deadline while the quota sits unused by those that finished. A process the service keeps
+   * throttling does not hurry.
    */
   async acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
     signal?.throwIfAborted();
     // Callers go one at a time, in order. Only the head waits for its slot, reckoned from the rate
     // at that moment: a slot reserved in advance at a slow rate would stay slow after the rate grew.
     const previous = this.#queue;
-    this.#waiting++;
+    const waiter = { timeLeft };
+    this.#waiting.push(waiter);
     let release = (): void => undefined;
     const mine = new Promise<void>((resolve) => (release = resolve));
     this.#queue = previous.then(() => mine);
@@ -176,13 +184,28 @@ export class AdaptiveRateLimiter {
       for (;;) {
         // Slow start: wait for a report while the window is full (once, at most a while).
         if (gated && !this.#adaptive && this.#inFlight >= this.#startWindow) {
-          gated = await this.#awaitReport(signal);
+          gated = await this.#awaitReport(PACING_SLOW_START_WAIT_MS, signal);
           continue;
         }
         const now = this.#now();
-        const at = this.#slot(timeLeft);
-        if (at <= now) break;
-        await this.#sleep(at - now, signal);
+        const paced = this.#slot(this.rate);
+        if (paced <= now) break;
+        const urgent = this.#urgency(now);
+        if (urgent > this.rate) {
+          // Hurrying for a deadline, with as many in flight as that may have: the next report
+          // (or the paced slot) lets one more go.
+          if (this.#inFlight >= PACING_URGENT_WINDOW) await this.#awaitReport(paced - now, signal);
+          else {
+            const at = this.#slot(urgent);
+            if (at <= now) break;
+            await this.#sleep(at - now, signal);
+          }
+          continue;
+        }
+        // Right after a throttle (PACING_URGENT_QUIET_MS) a deadline waits; wake when that ends.
+        const quietEnd = this.#lastThrottle + PACING_URGENT_QUIET_MS;
+        const wake = now < quietEnd && this.#waiting.some((w) => w.timeLeft !== undefined) ? Math.min(paced, quietEnd) : paced;
+        await this.#sleep(wake - now, signal);
       }
       const now = this.#now();
       this.#record(now);
@@ -192,19 +215,19 @@ export class AdaptiveRateLimiter {
       this.#gap = 1 + PACING_JITTER * (2 * this.#random() - 1);
       return this.#tickets++;
     } finally {
-      this.#waiting--;
+      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
       release();
     }
   }
 
   /**
-   * Waits until a request in flight is reported; resolves to `false` if none was within
-   * PACING_SLOW_START_WAIT_MS (the caller then goes anyway). Rejects when `signal` aborts.
+   * Waits until a request in flight is reported; resolves to `false` if none was within `ms`.
+   * Rejects when `signal` aborts.
    */
-  async #awaitReport(signal: AbortSignal | undefined): Promise<boolean> {
+  async #awaitReport(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     const reported = new Promise<boolean>((resolve) => (this.#wake = () => resolve(true)));
     const stop = new AbortController();
-    const expired = this.#sleep(PACING_SLOW_START_WAIT_MS, signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]));
+    const expired = this.#sleep(ms, signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]));
     try {
       return await Promise.race([reported, expired.then(() => false)]);
     } finally {
@@ -242,31 +265,32 @@ export class AdaptiveRateLimiter {
   }
 
   /** The earliest time the head of the queue may go, in ms. */
-  #slot(timeLeft: (() => number) | undefined): number {
-    const rate = Math.max(this.rate, this.#urgency(timeLeft));
+  #slot(rate: number): number {
     let at = Math.max(this.#pauseUntil, this.#nextAt);
     if (Number.isFinite(rate)) {
+      // Jitter only the adapted pace, and never to a gap shorter than the ceiling's.
       const gap = this.#adaptive && rate < this.#ceiling ? this.#gap : 1;
-      at = Math.max(at, this.#lastSent + (1000 / rate) * gap);
+      at = Math.max(at, this.#lastSent + Math.max((1000 / rate) * gap, 1000 / this.#ceiling));
     }
     return at;
   }
 
   /**
-   * The rate that sends every request this limiter holds (waiting and in flight) within the head's
-   * `timeLeft`: 0 without one or before the first throttle (unpaced then), at most the ceiling.
+   * The rate that has every waiting caller sent by its `timeLeft`: the n-th in line needs the
+   * requests in flight (any may come back throttled) and n more sent by then; none left means now.
+   * At most the ceiling; 0 before the first throttle (unpaced then) and within
+   * PACING_URGENT_QUIET_MS of the last throttle: a process the service is throttling does not hurry.
    */
-  #urgency(timeLeft: (() => number) | undefined): number {
-    if (timeLeft === undefined || !this.#adaptive) return 0;
-    let ms: unknown;
-    try {
-      ms = timeLeft();
-    } catch {
-      return 0; // a caller's broken clock never stalls or speeds up the others
-    }
-    if (typeof ms !== 'number' || Number.isNaN(ms)) return 0;
-    const pending = this.#waiting + this.#inFlight;
-    return Math.min(ms <= 0 ? Number.POSITIVE_INFINITY : (pending * 1000) / ms, this.#ceiling);
+  #urgency(now: number): number {
+    if (!this.#adaptive || now - this.#lastThrottle < PACING_URGENT_QUIET_MS) return 0;
+    let rate = 0;
+    this.#waiting.forEach(({ timeLeft }, i) => {
+      const ms = timeLeftOf(timeLeft);
+      if (ms === undefined) return;
+      const needed = this.#inFlight + i + 1;
+      rate = Math.max(rate, ms <= 0 ? Number.POSITIVE_INFINITY : (needed * 1000) / ms);
+    });
+    return Math.min(rate, this.#ceiling);
   }
 
   /** Reports that the request holding `ticket` got an answer that was not throttling. */
@@ -302,6 +326,7 @@ export class AdaptiveRateLimiter {
   onThrottle(ticket: number, retryAfter?: number): void {
     const now = this.#now();
     this.#settle();
+    this.#lastThrottle = now;
     if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
       this.#pauseUntil = Math.max(this.#pauseUntil, now + Math.min(retryAfter, MAX_RETRY_AFTER) * 1000);
     }
@@ -345,6 +370,18 @@ export class AdaptiveRateLimiter {
     trim(this.#succeeded, now);
     return (this.#sent.length * 1000) / PACING_RATE_WINDOW_MS;
   }
+}
+
+/** What a caller's `timeLeft` says, in ms; undefined when it has none, throws or is not a number. */
+function timeLeftOf(timeLeft: (() => number) | undefined): number | undefined {
+  if (timeLeft === undefined) return undefined;
+  let ms: unknown;
+  try {
+    ms = timeLeft();
+  } catch {
+    return undefined; // a caller's broken clock neither stalls nor hurries the others
+  }
+  return typeof ms === 'number' && !Number.isNaN(ms) ? ms : undefined;
 }
 
 /** Drops the times in `times` (oldest first) that are older than the measuring window. */
