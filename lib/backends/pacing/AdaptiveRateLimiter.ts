@@ -13,6 +13,7 @@ import {
   PACING_RATE_WINDOW_MS,
   PACING_SLOW_START_GROWTH,
   PACING_URGENT_QUIET_MS,
+  PACING_URGENT_SCAN,
   PACING_URGENT_WINDOW,
   PACING_SLOW_START_WAIT_MS,
 } from './constants.js';
@@ -99,7 +100,7 @@ export class AdaptiveRateLimiter {
   /** Requests acquired and not yet reported. */
   #inFlight = 0;
   /** The callers waiting in `acquire`, in order (the head first), with their `timeLeft`. */
-  readonly #waiting: { readonly timeLeft: (() => number) | undefined }[] = [];
+  readonly #waiting: { readonly deadline: number | undefined }[] = [];
   /** When the service last throttled a request, in ms: no hurrying for a deadline right after. */
   #lastThrottle = Number.NEGATIVE_INFINITY;
   /** Wakes the head of the queue when a request is reported (slow start). */
@@ -157,22 +158,25 @@ export class AdaptiveRateLimiter {
    * Waits for this request's turn and resolves to its ticket, to hand back to {@link onSuccess} or
    * {@link onThrottle}. Rejects with `signal`'s reason if it aborts first.
    *
-   * `timeLeft` (ms until the caller wants its read done) makes the wait deadline-aware: once
-   * throttled, and when no throttle came within the last half second, callers whose requests would not
-   * be sent in time at the adapted rate (counting those in flight, which may come back throttled,
-   * and those ahead in line) go at the rate that sends them in time, never above `rateLimit` and
-   * never before a throttle's pause or `Retry-After` has passed, and with at most
-   * PACING_URGENT_WINDOW requests in flight. The tightest deadline in line counts, not only the
-   * head's. Processes sharing a quota learn unequal shares; without this the ones left behind miss
-   * their deadline while the quota sits unused by those that finished. A process the service keeps
-   * throttling does not hurry.
+   * `timeLeft` (ms until the caller wants its read done, read as it joins the line) makes the
+   * wait deadline-aware: once throttled, and when no throttle came within the last half second,
+   * callers whose requests would not be sent in time at the adapted rate (counting those in
+   * flight, which may come back throttled, and those ahead in line) go at the rate that sends them
+   * in time, never above `rateLimit`, never before a throttle's pause or `Retry-After` has passed,
+   * and with at most PACING_URGENT_WINDOW requests in flight. The tightest deadline among the first
+   * PACING_URGENT_SCAN in line counts, not only the head's (as the head reckons its wait: one that
+   * joins later counts from the head's next look). Processes sharing a quota learn unequal shares; without this the ones
+   * left behind miss their deadline while the quota sits unused by those that finished. A process
+   * the service keeps throttling does not hurry.
    */
   async acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
     signal?.throwIfAborted();
     // Callers go one at a time, in order. Only the head waits for its slot, reckoned from the rate
     // at that moment: a slot reserved in advance at a slow rate would stay slow after the rate grew.
     const previous = this.#queue;
-    const waiter = { timeLeft };
+    // The caller's time left, read once as it joins, becomes a deadline on this limiter's clock.
+    const ms = timeLeftOf(timeLeft);
+    const waiter = { deadline: ms === undefined ? undefined : this.#now() + ms };
     this.#waiting.push(waiter);
     let release = (): void => undefined;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -204,7 +208,8 @@ export class AdaptiveRateLimiter {
         }
         // Right after a throttle (PACING_URGENT_QUIET_MS) a deadline waits; wake when that ends.
         const quietEnd = this.#lastThrottle + PACING_URGENT_QUIET_MS;
-        const wake = now < quietEnd && this.#waiting.some((w) => w.timeLeft !== undefined) ? Math.min(paced, quietEnd) : paced;
+        const deadlines = this.#waiting.some((w) => w.deadline !== undefined);
+        const wake = deadlines && now < quietEnd ? Math.min(paced, quietEnd) : paced;
         await this.#sleep(wake - now, signal);
       }
       const now = this.#now();
@@ -276,20 +281,22 @@ export class AdaptiveRateLimiter {
   }
 
   /**
-   * The rate that has every waiting caller sent by its `timeLeft`: the n-th in line needs the
+   * The rate that has every waiting caller sent by its deadline: the n-th in line needs the
    * requests in flight (any may come back throttled) and n more sent by then; none left means now.
-   * At most the ceiling; 0 before the first throttle (unpaced then) and within
+   * Only the first PACING_URGENT_SCAN in line are looked at, so a long line costs no more per
+   * request. At most the ceiling; 0 before the first throttle (unpaced then) and within
    * PACING_URGENT_QUIET_MS of the last throttle: a process the service is throttling does not hurry.
    */
   #urgency(now: number): number {
     if (!this.#adaptive || now - this.#lastThrottle < PACING_URGENT_QUIET_MS) return 0;
     let rate = 0;
-    this.#waiting.forEach(({ timeLeft }, i) => {
-      const ms = timeLeftOf(timeLeft);
-      if (ms === undefined) return;
+    const scanned = Math.min(this.#waiting.length, PACING_URGENT_SCAN);
+    for (let i = 0; i < scanned; i++) {
+      const { deadline } = this.#waiting[i] as { deadline: number | undefined };
+      if (deadline === undefined) continue;
       const needed = this.#inFlight + i + 1;
-      rate = Math.max(rate, ms <= 0 ? Number.POSITIVE_INFINITY : (needed * 1000) / ms);
-    });
+      rate = Math.max(rate, deadline <= now ? Number.POSITIVE_INFINITY : (needed * 1000) / (deadline - now));
+    }
     return Math.min(rate, this.#ceiling);
   }
 

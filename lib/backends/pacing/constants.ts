@@ -75,6 +75,13 @@ export const PACING_URGENT_QUIET_MS = 500;
 export const PACING_URGENT_WINDOW = 4;
 
 /**
+ * How many callers in line the pacer looks at for their deadlines each time the head reckons its
+ * slot: a long line (thousands of queued reads) then costs no more per request. Callers further
+ * back are counted when they get this close to the head.
+ */
+export const PACING_URGENT_SCAN = 64;
+
+/**
  * The longest a request waits in slow start for an earlier one to be reported (ms): a caller that
  * never reports its ticket slows the start down, never stalls it.
  */

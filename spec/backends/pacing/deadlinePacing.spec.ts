@@ -5,6 +5,13 @@
  */
 import { AdaptiveRateLimiter, Backend, RetryingBackend, type AdaptiveRateLimiterOptions, type BackendGetOptions } from 'vaultly';
 
+/** Throttles `limiter` down to 1 request a second at t = 0 (2 got through before the cut). */
+async function throttleToOnePerSecond(limiter: AdaptiveRateLimiter): Promise<void> {
+  limiter.onSuccess(await limiter.acquire());
+  limiter.onThrottle(await limiter.acquire()); // 0.5 * (1 + 1) = 1 req/s, next slot at 1 000 ms
+  expect(limiter.rate).toBeCloseTo(1, 6);
+}
+
 function acquireBy(limiter: AdaptiveRateLimiter, timeLeft: () => number, signal?: AbortSignal): Promise<number> {
   return limiter.acquire(signal, timeLeft);
 }
@@ -168,6 +175,24 @@ describe('deadline-aware pacing', () => {
       const urgent = acquireBy(limiter, () => pacedBy - clock.t).then(() => (sentAt = clock.t));
       await Promise.all([...ahead, urgent]);
       expect(sentAt - start).toBeLessThanOrEqual(3_000);
+    });
+  });
+
+  describe('a long line', () => {
+    // Each caller's timeLeft is read once, as it joins: a long line costs no more per request.
+    it('2 000 queued acquires with deadlines read each timeLeft once', async () => {
+      const clock = { t: 0 };
+      const limiter = new AdaptiveRateLimiter({ now: () => clock.t, sleep: async (ms) => void (clock.t += ms), random: () => 0.5 });
+      await throttleToOnePerSecond(limiter);
+      clock.t = 1_000;
+      const n = 2_000;
+      let calls = 0;
+      const timeLeft = (): number => {
+        calls++;
+        return 1e12 - clock.t; // plenty of time: no hurrying, the plain paced path
+      };
+      await Promise.all(Array.from({ length: n }, () => limiter.acquire(undefined, timeLeft).then((ticket) => limiter.onSuccess(ticket))));
+      expect(calls).toBe(n); // each caller's timeLeft is read once, as it joins
     });
   });
 
