@@ -12,10 +12,10 @@ import {
   PACING_JITTER,
   PACING_RATE_WINDOW_MS,
   PACING_SLOW_START_GROWTH,
+  PACING_SLOW_START_WAIT_MS,
   PACING_URGENT_QUIET_MS,
   PACING_URGENT_SCAN,
   PACING_URGENT_WINDOW,
-  PACING_SLOW_START_WAIT_MS,
 } from './constants.js';
 
 /** Options of {@link AdaptiveRateLimiter}. Every field is optional; rates are requests per second. */
@@ -43,8 +43,8 @@ export interface AdaptiveRateLimiterOptions {
  *
  * - Slow start: until the service first throttles, one request may be in flight, and half a
  *   request more for each success (the window grows by half every round trip), unpaced (or
- *   spaced by `rateLimit`). Each
- *   `acquire` must be reported once: {@link onSuccess}, {@link onThrottle} or {@link onFailure}.
+ *   spaced by `rateLimit`). Each `acquire` must be reported once: {@link onSuccess},
+ *   {@link onThrottle} or {@link onFailure}.
  * - The first throttle cuts the rate to `beta` times what got through over the last second (the
  *   requests that succeeded, plus the throttled one), but to no less than `beta` times half of
  *   what was sent: processes that boot together drain a shared bucket at once, and what got
@@ -99,7 +99,7 @@ export class AdaptiveRateLimiter {
   #startWindow = PACING_INITIAL_WINDOW;
   /** Requests acquired and not yet reported. */
   #inFlight = 0;
-  /** The callers waiting in `acquire`, in order (the head first), with their `timeLeft`. */
+  /** The callers waiting in `acquire`, in order (the head first), with their deadline on this clock. */
   readonly #waiting: { readonly deadline: number | undefined }[] = [];
   /** When the service last throttled a request, in ms: no hurrying for a deadline right after. */
   #lastThrottle = Number.NEGATIVE_INFINITY;
@@ -163,11 +163,11 @@ export class AdaptiveRateLimiter {
    * callers whose requests would not be sent in time at the adapted rate (counting those in
    * flight, which may come back throttled, and those ahead in line) go at the rate that sends them
    * in time, never above `rateLimit`, never before a throttle's pause or `Retry-After` has passed,
-   * and with at most PACING_URGENT_WINDOW requests in flight. The tightest deadline among the first
-   * PACING_URGENT_SCAN in line counts, not only the head's (as the head reckons its wait: one that
-   * joins later counts from the head's next look). Processes sharing a quota learn unequal shares; without this the ones
-   * left behind miss their deadline while the quota sits unused by those that finished. A process
-   * the service keeps throttling does not hurry.
+   * and with at most PACING_URGENT_WINDOW requests in flight. The tightest deadline among the
+   * first PACING_URGENT_SCAN in line counts, not only the head's (as the head reckons its wait: one
+   * that joins later counts from the head's next look). Processes sharing a quota learn unequal
+   * shares; without this the ones left behind miss their deadline while the quota sits unused by
+   * those that finished. A process the service keeps throttling does not hurry.
    */
   async acquire(signal?: AbortSignal, timeLeft?: () => number): Promise<number> {
     signal?.throwIfAborted();
