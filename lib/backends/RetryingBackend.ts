@@ -8,6 +8,7 @@ import { sleep as abortableSleep } from '../internal/sleep.js';
 import { log, silentLogger, type LogFields, type Logger } from '../logging/Logger.js';
 import { Backend, missingSecrets, type BackendBatchOptions, type BackendGetOptions } from './Backend.js';
 import { throttleInfo, type ThrottleInfo } from './pacing/throttleInfo.js';
+import { timeLeftOf } from './pacing/timeLeftOf.js';
 import { PartialBatchError, type OwedPaths } from './PartialBatchError.js';
 import {
   DEFAULT_RETRY_BASE_DELAY,
@@ -592,13 +593,9 @@ function describe(value: unknown): string {
 function shorterTimeLeft(own: (() => number) | undefined, caller: (() => number) | undefined): (() => number) | undefined {
   if (own === undefined || caller === undefined) return own ?? caller;
   return () => {
-    let theirs: unknown;
-    try {
-      theirs = caller();
-    } catch {
-      return own(); // a caller's broken clock does not cost this call its own deadline
-    }
-    return typeof theirs === 'number' && !Number.isNaN(theirs) ? Math.min(own(), theirs) : own();
+    // A caller's broken clock does not cost this call its own deadline.
+    const theirs = timeLeftOf(caller);
+    return theirs === undefined ? own() : Math.min(own(), theirs);
   };
 }
 

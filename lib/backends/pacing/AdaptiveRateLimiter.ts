@@ -1,5 +1,6 @@
 import { raceAbort } from '../../internal/abort.js';
 import { sleep as abortableSleep } from '../../internal/sleep.js';
+import { timeLeftOf } from './timeLeftOf.js';
 import {
   DEFAULT_PACING_BETA,
   DEFAULT_PACING_MIN_RATE,
@@ -377,18 +378,6 @@ export class AdaptiveRateLimiter {
     trim(this.#succeeded, now);
     return (this.#sent.length * 1000) / PACING_RATE_WINDOW_MS;
   }
-}
-
-/** What a caller's `timeLeft` says, in ms; undefined when it has none, throws or is not a number. */
-function timeLeftOf(timeLeft: (() => number) | undefined): number | undefined {
-  if (timeLeft === undefined) return undefined;
-  let ms: unknown;
-  try {
-    ms = timeLeft();
-  } catch {
-    return undefined; // a caller's broken clock neither stalls nor hurries the others
-  }
-  return typeof ms === 'number' && !Number.isNaN(ms) ? ms : undefined;
 }
 
 /** Drops the times in `times` (oldest first) that are older than the measuring window. */
