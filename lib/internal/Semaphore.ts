@@ -16,8 +16,11 @@ export class Semaphore {
     this.#free = limit;
   }
 
-  /** Waits for a slot; resolves to the function that gives it back (calling it twice is harmless). */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
+  /**
+   * Waits for a slot; resolves to the function that gives it back (calling it twice is harmless),
+   * which returns whether the slot went straight to a waiter.
+   */
+  async acquire(signal?: AbortSignal): Promise<() => boolean> {
     signal?.throwIfAborted();
     if (this.#free > 0) {
       this.#free--;
@@ -39,15 +42,19 @@ export class Semaphore {
     return this.#releaser();
   }
 
-  #releaser(): () => void {
+  #releaser(): () => boolean {
     let released = false;
     return () => {
-      if (released) return;
+      if (released) return false;
       released = true;
       const next = this.#waiters.shift();
       // The slot passes straight to the next waiter, so nobody can jump the queue.
-      if (next === undefined) this.#free++;
-      else next();
+      if (next === undefined) {
+        this.#free++;
+        return false;
+      }
+      next();
+      return true;
     };
   }
 }

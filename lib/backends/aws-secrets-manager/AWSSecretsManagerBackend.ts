@@ -2,6 +2,7 @@ import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient
 import type { SecretsManagerClientConfig, SecretValueEntry } from '@aws-sdk/client-secrets-manager';
 
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
+import type { Semaphore } from '../../internal/Semaphore.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { abortOption } from '../aws/abortOption.js';
 import { AwsClientBackend } from '../aws/AwsClientBackend.js';
@@ -93,7 +94,11 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
     const selector = versionSelector(path, version);
     const context = { operation: 'GetSecretValue', paths: [path], signal, ...(version === undefined ? {} : { version }) };
     const command = new GetSecretValueCommand({ SecretId: secretId, ...selector });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSecretsManagerError(error, context), timeLeft);
+    const output = await this.paced(() => this.client.send(command, abortOption(signal)), {
+      signal,
+      map: (error) => mapSecretsManagerError(error, context),
+      timeLeft,
+    });
     const secret = secretOf(output);
     if (secret === undefined) {
       // Neither SecretString nor SecretBinary is a broken answer, not a secret: never cache it.
@@ -121,11 +126,11 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
     const unique = [...new Set(paths)];
     const parsed = new Map(unique.map((path) => [path, parseSecretPath(path)] as const));
     const secretIds = [...new Set([...parsed.values()].map((p) => p.secretId))];
-    return this.readInChunks(unique, secretIds, SECRETS_MANAGER_BATCH_CHUNK_SIZE, signal, async (ids, chunkSignal, into) => {
+    return this.readInChunks(unique, secretIds, SECRETS_MANAGER_BATCH_CHUNK_SIZE, signal, async (ids, chunkSignal, into, slots) => {
       const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
       let outcome: BatchOutcome;
       try {
-        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal, timeLeft);
+        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal, timeLeft, slots);
       } catch (error) {
         if (chunkSignal.aborted) throw error;
         if (TransientError.is(error)) into.owed.push({ paths: chunkPaths, error });
@@ -138,18 +143,24 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
   }
 
   /** One `SecretIdList` of at most 20 ids, following `NextToken` until the answer is complete. */
-  async #batchChunk(ids: readonly string[], paths: readonly string[], signal: AbortSignal, timeLeft: (() => number) | undefined): Promise<BatchOutcome> {
+  async #batchChunk(
+    ids: readonly string[],
+    paths: readonly string[],
+    signal: AbortSignal,
+    timeLeft: (() => number) | undefined,
+    slots: Semaphore,
+  ): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { secrets: new Map(), errors: new Map() };
     let nextToken: string | undefined;
     // Every page answers at least one id, so more pages than ids means the service is looping.
     for (let page = 0; page <= ids.length; page++) {
-      const command = new BatchGetSecretValueCommand({ SecretIdList: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) });
-      const output = await this.paced(
-        () => this.client.send(command, { abortSignal: signal }),
+      const input = { SecretIdList: [...ids], ...(nextToken === undefined ? {} : { NextToken: nextToken }) };
+      const output = await this.paced((ready) => this.client.send(ready(new BatchGetSecretValueCommand(input)), { abortSignal: signal }), {
         signal,
-        (error) => mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
+        map: (error) => mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
         timeLeft,
-      );
+        wire: slots,
+      });
       const { SecretValues: values = [], Errors: errors = [] } = output;
       if (!Array.isArray(values) || !Array.isArray(errors)) {
         throw new TransientError(`Reading ${ids.length} secrets failed (Secrets Manager BatchGetSecretValue: malformed response)`);

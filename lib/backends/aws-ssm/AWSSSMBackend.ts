@@ -6,6 +6,7 @@ import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { abortOption } from '../aws/abortOption.js';
 import { AwsClientBackend } from '../aws/AwsClientBackend.js';
 import type { AwsBackendOptions } from '../aws/AwsClientBackend.js';
+import type { ReadyCommand } from '../aws/sendPaced.js';
 import { DEFAULT_SSM_WITH_DECRYPTION, SSM_GET_PARAMETERS_CHUNK_SIZE } from './constants.js';
 import { mapSsmError } from './mapSsmError.js';
 
@@ -82,7 +83,11 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
     const name = version === undefined ? path : `${path}:${String(version)}`;
     const context = { operation: 'GetParameter', paths: [path], signal, ...(version === undefined ? {} : { version }) };
     const command = new GetParameterCommand({ Name: name, WithDecryption: this.#withDecryption });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), signal, (error) => mapSsmError(error, context), timeLeft);
+    const output = await this.paced(() => this.client.send(command, abortOption(signal)), {
+      signal,
+      map: (error) => mapSsmError(error, context),
+      timeLeft,
+    });
     const value = output.Parameter?.Value;
     if (typeof value !== 'string') {
       // A missing or mistyped Value is a broken answer, not a secret: never cache it.
@@ -104,16 +109,17 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
     const { signal, timeLeft } = options;
     signal?.throwIfAborted();
     const unique = [...new Set(paths)];
-    return this.readInChunks(unique, unique, SSM_GET_PARAMETERS_CHUNK_SIZE, signal, async (names, chunkSignal, into) => {
+    return this.readInChunks(unique, unique, SSM_GET_PARAMETERS_CHUNK_SIZE, signal, async (names, chunkSignal, into, slots) => {
       try {
-        const command = new GetParametersCommand({ Names: names, WithDecryption: this.#withDecryption });
-        const send = (): Promise<GetParametersCommandOutput> => this.client.send(command, abortOption(chunkSignal));
-        const output = await this.paced(
-          send,
-          chunkSignal,
-          (error) => mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
+        const input = { Names: names, WithDecryption: this.#withDecryption };
+        const send = (ready: ReadyCommand): Promise<GetParametersCommandOutput> =>
+          this.client.send(ready(new GetParametersCommand(input)), abortOption(chunkSignal));
+        const output = await this.paced(send, {
+          signal: chunkSignal,
+          map: (error) => mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
           timeLeft,
-        );
+          wire: slots,
+        });
         collectChunk(names, output, into.values, into.missing);
       } catch (error) {
         if (TransientError.is(error) && !chunkSignal.aborted) into.owed.push({ paths: names, error });

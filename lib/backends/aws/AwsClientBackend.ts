@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 
 import { mapUntilFailure } from '../../internal/mapUntilFailure.js';
+import { Semaphore } from '../../internal/Semaphore.js';
 import { Backend } from '../Backend.js';
 import type { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
 import { buildPacer } from '../pacing/buildPacer.js';
@@ -9,8 +10,9 @@ import { settleBatch } from '../settleBatch.js';
 import { buildAwsClientConfig } from './buildAwsClientConfig.js';
 import type { AwsClientConfigDefaults } from './buildAwsClientConfig.js';
 import { checkAwsClientOptions } from './checkAwsClientOptions.js';
-import { DEFAULT_AWS_BATCH_CONCURRENCY } from './constants.js';
+import { AWS_BATCH_READY_AHEAD, DEFAULT_AWS_BATCH_CONCURRENCY } from './constants.js';
 import { sendPaced } from './sendPaced.js';
+import type { PacedSend, ReadyCommand } from './sendPaced.js';
 
 /** The options every AWS backend takes. Every field is optional. */
 export interface AwsBackendOptions<Client, Config> {
@@ -117,39 +119,43 @@ export abstract class AwsClientBackend<Client extends AwsSdkClient, Config exten
     if (this.#ownsClient) this.#client.destroy();
   }
 
-  /** Sends one request behind this backend's pacer (see {@link sendPaced}); failures go through `map`. */
-  protected paced<O>(send: () => Promise<O>, signal: AbortSignal | undefined, map: (error: unknown) => Error, timeLeft?: () => number): Promise<O> {
-    return sendPaced(this.#limiter, send, signal, map, timeLeft);
+  /** Sends one request behind this backend's pacer (see {@link sendPaced}); failures go through `options.map`. */
+  protected paced<O>(send: (ready: ReadyCommand) => Promise<O>, options: PacedSend): Promise<O> {
+    return sendPaced(this.#limiter, send, options);
   }
 
   /**
-   * The batch loop: `ids` in chunks of `chunkSize`, at most `concurrency` chunks in flight, each
-   * read by `readChunk` into `into`. A chunk failing with a missing secret or a `TransientError`
+   * The batch loop: `ids` in chunks of `chunkSize`, at most `concurrency` chunks on the wire, each
+   * read by `readChunk` into `into`. `readChunk` sends through {@link paced} with the batch's
+   * `slots` as its `wire`: one chunk more than `concurrency` is under way, so that the SDK makes it
+   * ready while the others are on the wire (see {@link sendPaced}). A chunk failing with a missing secret or a `TransientError`
    * leaves the others running; any other failure aborts them. Settles as {@link settleBatch} does.
    *
    * @param requested - the unique paths asked for, in order
    * @param ids - what the service is asked for (the paths, or the secrets they are keys of)
    * @param chunkSize - the most ids one call takes
    * @param signal - the caller's signal
-   * @param readChunk - reads one chunk, with a signal linked to the batch's
+   * @param readChunk - reads one chunk, with a signal linked to the batch's and the batch's wire slots
    */
   protected async readInChunks(
     requested: readonly string[],
     ids: readonly string[],
     chunkSize: number,
     signal: AbortSignal | undefined,
-    readChunk: (chunk: string[], chunkSignal: AbortSignal, into: BatchInto) => Promise<void>,
+    readChunk: (chunk: string[], chunkSignal: AbortSignal, into: BatchInto, slots: Semaphore) => Promise<void>,
   ): Promise<Record<string, string>> {
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += chunkSize) chunks.push(ids.slice(i, i + chunkSize));
     const into: BatchInto = { values: Object.create(null) as Record<string, string>, missing: [], owed: [] }; // `__proto__` is a plain key
+    const slots = new Semaphore(this.#concurrency);
+    const underWay = this.#concurrency + AWS_BATCH_READY_AHEAD;
     await mapUntilFailure(
       chunks,
-      this.#concurrency,
+      underWay,
       signal,
-      (chunk, chunkSignal) => readChunk(chunk, chunkSignal, into),
-      // Each call in flight listens to the batch's signal (the race, the SDK, the pacer's wait).
-      (batchSignal) => setMaxListeners(Math.max(10, 3 * this.#concurrency), batchSignal),
+      (chunk, chunkSignal) => readChunk(chunk, chunkSignal, into, slots),
+      // Each call under way listens to the batch's signal (the race, the SDK, the pacer's and the slot's waits).
+      (batchSignal) => setMaxListeners(Math.max(10, 4 * underWay), batchSignal),
     );
     return settleBatch(requested, into.values, into.missing, into.owed);
   }

@@ -1,38 +1,87 @@
 import { raceAbort } from '../../internal/abort.js';
+import type { Semaphore } from '../../internal/Semaphore.js';
 import type { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
 import { isThrottlingError } from '../pacing/isThrottlingError.js';
 import { retryAfterOf } from '../pacing/retryAfterOf.js';
 import { markThrottled } from '../pacing/throttleInfo.js';
+import { PacingBegan, WireSlot } from './WireSlot.js';
+import type { CommandWithStack } from './WireSlot.js';
+
+/** How {@link sendPaced} sends one request. */
+export interface PacedSend {
+  /** The caller's signal, if any: it wins the race against the request. */
+  readonly signal: AbortSignal | undefined;
+  /** Turns what `send` rejected with into vaultly's error. */
+  readonly map: (error: unknown) => Error;
+  /** Ms until the caller wants the request sent and answered (see `BackendGetOptions.timeLeft`). */
+  readonly timeLeft?: (() => number) | undefined;
+  /** A batch's wire slots: the request takes one (see {@link WireSlot}). */
+  readonly wire?: Semaphore | undefined;
+}
+
+/**
+ * What `send` passes its new command through before sending it: with wire slots, while the pacer
+ * does not space requests, this makes the command take its slot late (see {@link WireSlot}).
+ */
+export type ReadyCommand = <C extends CommandWithStack>(command: C) => C;
+
+const asIs: ReadyCommand = (command) => command;
 
 /**
  * Sends one request behind `limiter` (when there is one) and tells it how the request went: a
  * success grows the pace, a throttle slows it (honouring `Retry-After`). Failures go through
- * `map` (and free the request's slot in the pacer); a throttled one comes back marked, so `RetryingBackend` knows whether it was paced.
- * The signal wins the race against the request.
+ * `map` (and free the request's slot in the pacer); a throttled one comes back marked, so
+ * `RetryingBackend` knows whether it was paced. The signal wins the race against the request.
+ *
+ * A batch's request also takes one of the batch's wire slots. While the pacer does not space
+ * requests (no `rateLimit`, no throttle yet) it takes it as late as the SDK allows, so the SDK makes
+ * it ready while the requests before it are on the wire; if a throttle comes in before its slot
+ * does, it goes back to the pacer. Once the pacer spaces requests, the slot comes first and the
+ * pacer's turn right before the wire, so what goes on the wire keeps the pacer's spacing.
  *
  * @param limiter - the backend's pacer, or `undefined` for none
- * @param send - sends the request
- * @param signal - the caller's signal, if any
- * @param map - turns what `send` rejected with into vaultly's error
- * @param timeLeft - ms until the caller wants the request sent and answered (see `BackendGetOptions.timeLeft`)
+ * @param send - builds the command, passes it through `ready` and sends it; may be called twice
+ * @param options - the signal, the error mapping, the deadline and the wire slots
  * @example
  * ```ts
- * const output = await sendPaced(this.#limiter, () => client.send(command, abortOption(signal)), signal, (e) => mapSsmError(e, context));
+ * const output = await sendPaced(limiter, (ready) => client.send(ready(new GetParametersCommand(input))), { signal, map, wire: slots });
  * ```
  */
-export async function sendPaced<O>(
-  limiter: AdaptiveRateLimiter | undefined,
-  send: () => Promise<O>,
-  signal: AbortSignal | undefined,
-  map: (error: unknown) => Error,
-  timeLeft?: () => number,
-): Promise<O> {
+export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, send: (ready: ReadyCommand) => Promise<O>, options: PacedSend): Promise<O> {
+  const { signal, wire } = options;
+  const paces = (): boolean => limiter !== undefined && Number.isFinite(limiter.rate);
+  if (wire !== undefined && !paces()) {
+    const slot = new WireSlot(wire, signal, paces);
+    try {
+      const sent = await attempt(limiter, () => send((command) => slot.attach(command)), options);
+      if (sent !== REQUEUED) return sent;
+    } finally {
+      slot.release(); // after the pacer was told how the request went
+    }
+  }
+  const release = await wire?.acquire(signal);
+  try {
+    return (await attempt(limiter, () => send(asIs), options)) as O;
+  } finally {
+    release?.();
+  }
+}
+
+/** What {@link attempt} resolves to when a throttle came in while its request waited for its slot. */
+const REQUEUED = Symbol('requeued');
+
+async function attempt<O>(limiter: AdaptiveRateLimiter | undefined, send: () => Promise<O>, options: PacedSend): Promise<O | typeof REQUEUED> {
+  const { signal, map, timeLeft } = options;
   const ticket = limiter === undefined ? 0 : await limiter.acquire(signal, timeLeft);
   try {
     const output = await raceAbort(send(), signal);
     limiter?.onSuccess(ticket);
     return output;
   } catch (error) {
+    if (error instanceof PacingBegan) {
+      limiter?.onFailure(ticket);
+      return REQUEUED;
+    }
     const mapped = map(error);
     if (!isThrottlingError(error) || signal?.aborted === true) {
       limiter?.onFailure(ticket);

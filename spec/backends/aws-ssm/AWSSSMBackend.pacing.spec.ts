@@ -3,7 +3,9 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { AdaptiveRateLimiter, PartialBatchError, RetryingBackend, TransientError } from 'vaultly';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { throttleInfo } from '../../../lib/backends/pacing/throttleInfo.js';
+import { foundAll, inProcessSsmClient, spyReady, throttled } from '../../helpers/inProcessSsmClient.js';
 import { rejection } from '../../helpers/outcomes.js';
+import { waitFor } from '../../testing/ssm/ssmTestClient.js';
 
 /** An SDK-shaped throttling error, as `@aws-sdk/client-ssm` rejects with. */
 function throttling(headers: Record<string, string> = {}): Error {
@@ -109,7 +111,7 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('slows down after a throttle and marks the error as paced, with the Retry-After it carried', async () => {
-      const { client } = stubClient((_names, n) => (n === 2 ? throttling({ 'Retry-After': '2' }) : 'ok'));
+      const { client } = inProcessSsmClient((asked, n) => (n === 2 ? throttled({ 'Retry-After': '2' }) : foundAll(asked)));
       const { limiter, sleeps } = fakeLimiter();
       const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 });
       const error = await rejection(backend.getBatch(PATHS));
@@ -118,7 +120,35 @@ describe(AWSSSMBackend.name, () => {
       expect(owed.map((o) => o.paths)).toEqual([PATHS.slice(10, 20)]);
       expect(throttleInfo(owed[0]?.error)).toEqual({ paced: true, retryAfter: 2 });
       expect(limiter.rate).toBeLessThan(Number.POSITIVE_INFINITY);
-      expect(sleeps[0]).toBeGreaterThanOrEqual(2000); // the third chunk waited out the Retry-After
+      expect(Math.max(...sleeps)).toBeGreaterThanOrEqual(2000); // the third chunk waited out the Retry-After
+    });
+
+    it('sends a chunk made ready before a throttle only after the pause that throttle asked for', async () => {
+      let answerSecond = (): void => undefined;
+      const secondHeld = new Promise<void>((resolve) => {
+        answerSecond = resolve;
+      });
+      const { limiter, sleeps } = fakeLimiter();
+      let sleptBeforeThird: number[] = [];
+      const { client, asked } = inProcessSsmClient(async (question, n) => {
+        if (n === 3) sleptBeforeThird = [...sleeps];
+        if (n !== 2) return foundAll(question);
+        await secondHeld;
+        return throttled({ 'Retry-After': '2' });
+      });
+      const readied = spyReady(client);
+      const batch = rejection(new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 }).getBatch(PATHS));
+      // The third chunk is built and signed while the second is on the wire, and waits for its slot.
+      await waitFor(() => asked.length === 2 && readied.includes('/p/20'));
+      await new Promise((resolve) => setImmediate(resolve));
+      const sleptBefore = sleeps.length;
+      answerSecond();
+      const error = await batch;
+      expect((error as PartialBatchError).owedPaths).toEqual(PATHS.slice(10, 20));
+      // It went back to the pacer (made ready again) and went on the wire once, after the pause.
+      expect(asked.map((a) => a.input.Names?.[0])).toEqual(['/p/00', '/p/10', '/p/20']);
+      expect(readied.filter((name) => name === '/p/20')).toHaveLength(2);
+      expect(sleptBeforeThird.slice(sleptBefore).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2000);
     });
 
     it('marks a throttle unpaced (Retry-After kept) when pacing is off', async () => {
