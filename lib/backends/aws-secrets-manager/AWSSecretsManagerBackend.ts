@@ -2,11 +2,11 @@ import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient
 import type { SecretsManagerClientConfig, SecretValueEntry } from '@aws-sdk/client-secrets-manager';
 
 import { AuthError, ConfigError, SecretNotFoundError, TransientError } from '../../errors.js';
-import type { Semaphore } from '../../internal/Semaphore.js';
 import type { BackendBatchOptions, BackendGetOptions } from '../Backend.js';
 import { abortOption } from '../aws/abortOption.js';
 import { AwsClientBackend } from '../aws/AwsClientBackend.js';
 import type { AwsBackendOptions, BatchInto } from '../aws/AwsClientBackend.js';
+import type { BatchWire } from '../aws/sendPaced.js';
 import { SECRETS_MANAGER_BATCH_CHUNK_SIZE } from './constants.js';
 import { mapSecretsManagerError, secretsManagerErrorKind } from './mapSecretsManagerError.js';
 import { parseSecretPath, versionSelector } from './parseSecretPath.js';
@@ -126,11 +126,11 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
     const unique = [...new Set(paths)];
     const parsed = new Map(unique.map((path) => [path, parseSecretPath(path)] as const));
     const secretIds = [...new Set([...parsed.values()].map((p) => p.secretId))];
-    return this.readInChunks(unique, secretIds, SECRETS_MANAGER_BATCH_CHUNK_SIZE, signal, async (ids, chunkSignal, into, slots) => {
+    return this.readInChunks(unique, secretIds, SECRETS_MANAGER_BATCH_CHUNK_SIZE, signal, async (ids, chunkSignal, into, wire) => {
       const chunkPaths = unique.filter((path) => ids.includes((parsed.get(path) as SecretPath).secretId));
       let outcome: BatchOutcome;
       try {
-        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal, timeLeft, slots);
+        outcome = await this.#batchChunk(ids, chunkPaths, chunkSignal, timeLeft, wire);
       } catch (error) {
         if (chunkSignal.aborted) throw error;
         if (TransientError.is(error)) into.owed.push({ paths: chunkPaths, error });
@@ -148,7 +148,7 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
     paths: readonly string[],
     signal: AbortSignal,
     timeLeft: (() => number) | undefined,
-    slots: Semaphore,
+    wire: BatchWire,
   ): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { secrets: new Map(), errors: new Map() };
     let nextToken: string | undefined;
@@ -159,7 +159,7 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
         signal,
         map: (error) => mapSecretsManagerError(error, { operation: 'BatchGetSecretValue', paths, signal }),
         timeLeft,
-        wire: slots,
+        wire,
       });
       const { SecretValues: values = [], Errors: errors = [] } = output;
       if (!Array.isArray(values) || !Array.isArray(errors)) {

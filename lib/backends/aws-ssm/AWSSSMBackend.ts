@@ -109,7 +109,7 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
     const { signal, timeLeft } = options;
     signal?.throwIfAborted();
     const unique = [...new Set(paths)];
-    return this.readInChunks(unique, unique, SSM_GET_PARAMETERS_CHUNK_SIZE, signal, async (names, chunkSignal, into, slots) => {
+    return this.readInChunks(unique, unique, SSM_GET_PARAMETERS_CHUNK_SIZE, signal, async (names, chunkSignal, into, wire) => {
       try {
         const input = { Names: names, WithDecryption: this.#withDecryption };
         const send = (ready: ReadyCommand): Promise<GetParametersCommandOutput> =>
@@ -118,7 +118,7 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
           signal: chunkSignal,
           map: (error) => mapSsmError(error, { operation: 'GetParameters', paths: names, signal: chunkSignal }),
           timeLeft,
-          wire: slots,
+          wire,
         });
         collectChunk(names, output, into.values, into.missing);
       } catch (error) {

@@ -12,7 +12,7 @@ import type { AwsClientConfigDefaults } from './buildAwsClientConfig.js';
 import { checkAwsClientOptions } from './checkAwsClientOptions.js';
 import { AWS_BATCH_READY_AHEAD, DEFAULT_AWS_BATCH_CONCURRENCY } from './constants.js';
 import { sendPaced } from './sendPaced.js';
-import type { PacedSend, ReadyCommand } from './sendPaced.js';
+import type { BatchWire, PacedSend, ReadyCommand } from './sendPaced.js';
 
 /** The options every AWS backend takes. Every field is optional. */
 export interface AwsBackendOptions<Client, Config> {
@@ -127,33 +127,33 @@ export abstract class AwsClientBackend<Client extends AwsSdkClient, Config exten
   /**
    * The batch loop: `ids` in chunks of `chunkSize`, at most `concurrency` chunks on the wire, each
    * read by `readChunk` into `into`. `readChunk` sends through {@link paced} with the batch's
-   * `slots` as its `wire`: one chunk more than `concurrency` is under way, so that the SDK makes it
-   * ready while the others are on the wire (see {@link sendPaced}). A chunk failing with a missing secret or a `TransientError`
+   * `wire`: one chunk more than `concurrency` can be under way, so that the SDK makes it ready while
+   * the others are on the wire (see {@link sendPaced}). A chunk failing with a missing secret or a `TransientError`
    * leaves the others running; any other failure aborts them. Settles as {@link settleBatch} does.
    *
    * @param requested - the unique paths asked for, in order
    * @param ids - what the service is asked for (the paths, or the secrets they are keys of)
    * @param chunkSize - the most ids one call takes
    * @param signal - the caller's signal
-   * @param readChunk - reads one chunk, with a signal linked to the batch's and the batch's wire slots
+   * @param readChunk - reads one chunk, with a signal linked to the batch's and the batch's places
    */
   protected async readInChunks(
     requested: readonly string[],
     ids: readonly string[],
     chunkSize: number,
     signal: AbortSignal | undefined,
-    readChunk: (chunk: string[], chunkSignal: AbortSignal, into: BatchInto, slots: Semaphore) => Promise<void>,
+    readChunk: (chunk: string[], chunkSignal: AbortSignal, into: BatchInto, wire: BatchWire) => Promise<void>,
   ): Promise<Record<string, string>> {
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += chunkSize) chunks.push(ids.slice(i, i + chunkSize));
     const into: BatchInto = { values: Object.create(null) as Record<string, string>, missing: [], owed: [] }; // `__proto__` is a plain key
-    const slots = new Semaphore(this.#concurrency);
+    const wire: BatchWire = { slots: new Semaphore(this.#concurrency), starts: new Semaphore(this.#concurrency) };
     const underWay = this.#concurrency + AWS_BATCH_READY_AHEAD;
     await mapUntilFailure(
       chunks,
       underWay,
       signal,
-      (chunk, chunkSignal) => readChunk(chunk, chunkSignal, into, slots),
+      (chunk, chunkSignal) => readChunk(chunk, chunkSignal, into, wire),
       // Each call under way listens to the batch's signal (the race, the SDK, the pacer's and the slot's waits).
       (batchSignal) => setMaxListeners(Math.max(10, 4 * underWay), batchSignal),
     );

@@ -41,13 +41,14 @@ export class PacingBegan extends Error {
  * on `nextTick`, after every promise callback), one for a server in this same process (the
  * loopback test servers) to read it, before this process spends its time on the response.
  *
- * If `paces()` has become true by the time the slot comes, the request gives it back and rejects
- * with {@link PacingBegan} instead of going out: a request made ready before a throttle must not
- * go on the wire past the pause that throttle asked for.
+ * If `requeue()` has become true by the time the slot comes (the pacer began spacing requests
+ * after this one's turn), the request gives the slot back and rejects with {@link PacingBegan}
+ * instead of going out: a request made ready before a throttle must not go on the wire past the
+ * pause that throttle asked for.
  *
  * @example
  * ```ts
- * const slot = new WireSlot(slots, signal, () => Number.isFinite(limiter.rate));
+ * const slot = new WireSlot(slots, signal, () => Number.isFinite(limiter.rate), () => undefined);
  * try { await client.send(slot.attach(new GetParametersCommand(input)), abortOption(signal)); }
  * finally { slot.release(); }
  * ```
@@ -55,18 +56,21 @@ export class PacingBegan extends Error {
 export class WireSlot {
   readonly #slots: Semaphore;
   readonly #signal: AbortSignal | undefined;
-  readonly #paces: () => boolean;
+  readonly #requeue: () => boolean;
+  readonly #ready: () => void;
   #release: (() => boolean) | undefined;
 
   /**
    * @param slots - the batch's wire slots
    * @param signal - the request's signal: a wait for a slot ends with its reason
-   * @param paces - whether the pacer spaces requests now
+   * @param requeue - whether the request must go back to the pacer instead of on the wire
+   * @param ready - called when the SDK has made the request ready (it heads for its slot)
    */
-  constructor(slots: Semaphore, signal: AbortSignal | undefined, paces: () => boolean) {
+  constructor(slots: Semaphore, signal: AbortSignal | undefined, requeue: () => boolean, ready: () => void) {
     this.#slots = slots;
     this.#signal = signal;
-    this.#paces = paces;
+    this.#requeue = requeue;
+    this.#ready = ready;
   }
 
   /** Adds the middleware that takes the slot to `command` (not to the client) and returns `command`. */
@@ -83,8 +87,9 @@ export class WireSlot {
   }
 
   async #send(next: WireHandler, args: never): Promise<WireOutput> {
+    this.#ready();
     this.#release ??= await this.#slots.acquire(this.#signal);
-    if (this.#paces()) {
+    if (this.#requeue()) {
       this.release();
       throw new PacingBegan('the pacer began spacing requests');
     }

@@ -15,8 +15,20 @@ export interface PacedSend {
   readonly map: (error: unknown) => Error;
   /** Ms until the caller wants the request sent and answered (see `BackendGetOptions.timeLeft`). */
   readonly timeLeft?: (() => number) | undefined;
-  /** A batch's wire slots: the request takes one (see {@link WireSlot}). */
-  readonly wire?: Semaphore | undefined;
+  /** A batch's places: the request takes one (see {@link BatchWire}). */
+  readonly wire?: BatchWire | undefined;
+}
+
+/**
+ * A batch's places, one `concurrency` of each: `slots` for the calls on the wire, `starts` for the
+ * calls being made ready by the SDK or on the wire, not yet at their slot. A call gives its start
+ * back once the SDK has made it ready (its wire-slot middleware runs), so one more call can start.
+ * The batch runs one call more than `concurrency`: only when the SDK's middleware runs, never with a
+ * mocked `send`, whose calls keep their start to the end.
+ */
+export interface BatchWire {
+  readonly slots: Semaphore;
+  readonly starts: Semaphore;
 }
 
 /**
@@ -35,9 +47,10 @@ const asIs: ReadyCommand = (command) => command;
  *
  * A batch's request also takes one of the batch's wire slots. While the pacer does not space
  * requests (no `rateLimit`, no throttle yet) it takes it as late as the SDK allows, so the SDK makes
- * it ready while the requests before it are on the wire; if a throttle comes in before its slot
- * does, it goes back to the pacer. Once the pacer spaces requests, the slot comes first and the
- * pacer's turn right before the wire, so what goes on the wire keeps the pacer's spacing.
+ * it ready while the requests before it are on the wire; if a throttle comes in after its turn in
+ * the pacer and before its slot, it goes back to the pacer. Once the pacer spaces requests, the slot
+ * comes first and the pacer's turn right before the wire, so what goes on the wire keeps the pacer's
+ * spacing.
  *
  * @param limiter - the backend's pacer, or `undefined` for none
  * @param send - builds the command, passes it through `ready` and sends it; may be called twice
@@ -49,21 +62,36 @@ const asIs: ReadyCommand = (command) => command;
  */
 export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, send: (ready: ReadyCommand) => Promise<O>, options: PacedSend): Promise<O> {
   const { signal, wire } = options;
+  if (wire === undefined) return (await attempt(limiter, () => send(asIs), options)) as O;
   const paces = (): boolean => limiter !== undefined && Number.isFinite(limiter.rate);
-  if (wire !== undefined && !paces()) {
-    const slot = new WireSlot(wire, signal, paces);
-    try {
-      const sent = await attempt(limiter, () => send((command) => slot.attach(command)), options);
-      if (sent !== REQUEUED) return sent;
-    } finally {
-      slot.release(); // after the pacer was told how the request went
-    }
-  }
-  const release = await wire?.acquire(signal);
+  const started = await wire.starts.acquire(signal);
   try {
-    return (await attempt(limiter, () => send(asIs), options)) as O;
+    if (!paces()) {
+      // A turn the pacer gave once pacing had begun was paced: only an earlier one goes back.
+      let pacedAtTurn = false;
+      const slot = new WireSlot(wire.slots, signal, () => !pacedAtTurn && paces(), started);
+      try {
+        const sent = await attempt(
+          limiter,
+          () => {
+            pacedAtTurn = paces();
+            return send((command) => slot.attach(command));
+          },
+          options,
+        );
+        if (sent !== REQUEUED) return sent;
+      } finally {
+        slot.release(); // after the pacer was told how the request went
+      }
+    }
+    const release = await wire.slots.acquire(signal);
+    try {
+      return (await attempt(limiter, () => send(asIs), options)) as O;
+    } finally {
+      release();
+    }
   } finally {
-    release?.();
+    started();
   }
 }
 
