@@ -7,7 +7,7 @@ import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { AuthError, ConfigError, PartialBatchError, SecretNotFoundError, TransientError, VaultlyError } from 'vaultly';
 import { startSsmServer, type SsmServer } from 'vaultly/testing';
-import { fakeCredentials, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
+import { fakeCredentials, loopbackSsmBackend, ssmTestClient, waitFor } from '../../testing/ssm/ssmTestClient.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { withoutAwsSdkConfiguration } from '../../helpers/awsSdkEnvironment.js';
 
@@ -25,11 +25,7 @@ describe(AWSSSMBackend.name, () => {
 
   /** A backend that builds its own client, pointed at the loopback server. */
   const backendFor = (clientConfig: SSMClientConfig = {}, options: { withDecryption?: boolean; concurrency?: number } = {}) => {
-    const backend = new AWSSSMBackend({
-      region: server.region,
-      clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials(), ...clientConfig },
-      ...options,
-    });
+    const backend = loopbackSsmBackend(server, { clientConfig, ...options });
     backends.push(backend);
     return backend;
   };

@@ -5,17 +5,8 @@ import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { throttleInfo } from '../../../lib/backends/pacing/throttleInfo.js';
 import { foundAll, inProcessSsmClient, spyReady, throttled } from '../../helpers/inProcessSsmClient.js';
 import { rejection } from '../../helpers/outcomes.js';
+import { ssmThrottlingError } from '../../helpers/ssmThrottlingError.js';
 import { waitFor } from '../../testing/ssm/ssmTestClient.js';
-
-/** An SDK-shaped throttling error, as `@aws-sdk/client-ssm` rejects with. */
-function throttling(headers: Record<string, string> = {}): Error {
-  return Object.assign(new Error('Rate exceeded'), {
-    name: 'ThrottlingException',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-    $response: { statusCode: 400, headers },
-  });
-}
 
 /** A stub `SSMClient` whose `send` answers from `answer(names, nth request)`. */
 function stubClient(answer: (names: string[], n: number) => 'ok' | Error): { client: SSMClient; requests: string[][] } {
@@ -152,14 +143,14 @@ describe(AWSSSMBackend.name, () => {
     });
 
     it('marks a throttle unpaced (Retry-After kept) when pacing is off', async () => {
-      const { client } = stubClient(() => throttling({ 'x-amz-retry-after': '1500' }));
+      const { client } = stubClient(() => ssmThrottlingError({ 'x-amz-retry-after': '1500' }));
       const error = await rejection(new AWSSSMBackend({ client, rateLimiter: false }).get('/a'));
       expect(error).toBeInstanceOf(TransientError);
       expect(throttleInfo(error)).toEqual({ paced: false, retryAfter: 1.5 });
     });
 
     it('with RetryingBackend, re-queues throttled chunks without re-requesting those that succeeded', async () => {
-      const { client, requests } = stubClient((names, n) => (names[0] === '/p/10' && n < 6 ? throttling() : 'ok'));
+      const { client, requests } = stubClient((names, n) => (names[0] === '/p/10' && n < 6 ? ssmThrottlingError() : 'ok'));
       const { limiter } = fakeLimiter();
       const backend = new RetryingBackend(new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 }), { maxAttempts: 1 });
       const values = await backend.getBatch(PATHS);

@@ -9,18 +9,9 @@ import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { PACING_SLOW_START_WAIT_MS } from '../../../lib/backends/pacing/constants.js';
 import { foundAll, inProcessSsmClient, throttled } from '../../helpers/inProcessSsmClient.js';
 import { rejection } from '../../helpers/outcomes.js';
+import { ssmThrottlingError } from '../../helpers/ssmThrottlingError.js';
 
 const PATHS = Array.from({ length: 30 }, (_, i) => `/p/${String(i).padStart(2, '0')}`);
-
-/** An SDK-shaped throttling error, as `@aws-sdk/client-ssm` rejects with. */
-function throttling(headers: Record<string, string> = {}): Error {
-  return Object.assign(new Error('Rate exceeded'), {
-    name: 'ThrottlingException',
-    $fault: 'client',
-    $metadata: { httpStatusCode: 400 },
-    $response: { statusCode: 400, headers },
-  });
-}
 
 /**
  * A stub `SSMClient` whose `send` is mocked (as aws-sdk-client-mock or a hand-written fake does):
@@ -81,7 +72,7 @@ describe(`${AWSSSMBackend.name}: calls made ready ahead`, () => {
     let sleepsBeforeThird: number[] | undefined;
     const { client } = stubClient((_names, n) => {
       if (n === 3) sleepsBeforeThird = [...sleeps];
-      return n === 2 ? throttling({ 'Retry-After': '2' }) : 'ok';
+      return n === 2 ? ssmThrottlingError({ 'Retry-After': '2' }) : 'ok';
     }, turn);
     const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 });
     const error = await rejection<PartialBatchError>(backend.getBatch(PATHS));

@@ -1,11 +1,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 
-import type { SSMClientConfig } from '@aws-sdk/client-ssm';
-
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { startSsmServer, type SsmServer } from 'vaultly/testing';
 import { spyReady } from '../../helpers/inProcessSsmClient.js';
-import { fakeCredentials, waitFor } from '../../testing/ssm/ssmTestClient.js';
+import { loopbackSsmBackend, waitFor } from '../../testing/ssm/ssmTestClient.js';
 
 const KEYS = Array.from({ length: 45 }, (_, i) => `/wire/k${String(i).padStart(2, '0')}`);
 
@@ -37,12 +35,8 @@ describe(`${AWSSSMBackend.name} on the wire`, () => {
   let server: SsmServer;
   const backends: AWSSSMBackend[] = [];
 
-  const backendFor = (options: { concurrency?: number; rateLimit?: number; rateLimiter?: false } = {}, clientConfig: SSMClientConfig = {}) => {
-    const backend = new AWSSSMBackend({
-      region: server.region,
-      clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials(), ...clientConfig },
-      ...options,
-    });
+  const backendFor = (options: { concurrency?: number; rateLimit?: number; rateLimiter?: false } = {}) => {
+    const backend = loopbackSsmBackend(server, options);
     backends.push(backend);
     return backend;
   };

@@ -1,4 +1,6 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { AWSSSMBackend } from 'vaultly/aws-ssm';
+import type { AWSSSMBackendOptions } from 'vaultly/aws-ssm';
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
 
 import type { SsmServer } from 'vaultly/testing';
@@ -30,3 +32,16 @@ export async function waitFor(condition: () => boolean): Promise<void> {
   }
 }
 
+
+/**
+ * An `AWSSSMBackend` that builds its own client, pointed at a loopback server with fake
+ * credentials. Call `destroy()` when done.
+ */
+export function loopbackSsmBackend(server: SsmServer, options: Omit<AWSSSMBackendOptions, 'region' | 'client'> = {}): AWSSSMBackend {
+  const { clientConfig = {}, ...rest } = options;
+  return new AWSSSMBackend({
+    ...rest,
+    region: server.region,
+    clientConfig: { endpoint: server.endpoint, credentials: fakeCredentials(), ...clientConfig },
+  });
+}
