@@ -42,6 +42,13 @@ export class Semaphore {
     return this.#releaser();
   }
 
+  /** Takes a slot if one is free, without waiting; resolves nothing, returns its releaser or `undefined`. */
+  tryAcquire(): (() => boolean) | undefined {
+    if (this.#free === 0) return undefined;
+    this.#free--;
+    return this.#releaser();
+  }
+
   #releaser(): () => boolean {
     let released = false;
     return () => {

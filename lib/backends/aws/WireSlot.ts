@@ -32,7 +32,7 @@ export class PacingBegan extends Error {
  *
  * A successful (2xx) response gives the slot back as soon as its body has arrived, before the SDK
  * parses it. Any other outcome (an error answer, which may be a throttle; a dropped connection)
- * keeps the slot until {@link release}, which the sender calls once it has told its pacer how the
+ * keeps the slot until {@link close}, which the sender calls once it has told its pacer how the
  * request went: the request made ready behind it must see that throttle. The SDK's own retries
  * (with a client of your own) keep the slot they hold.
  *
@@ -41,32 +41,35 @@ export class PacingBegan extends Error {
  * on `nextTick`, after every promise callback), one for a server in this same process (the
  * loopback test servers) to read it, before this process spends its time on the response.
  *
- * If `requeue()` has become true by the time the slot comes (the pacer began spacing requests
- * after this one's turn), the request gives the slot back and rejects with {@link PacingBegan}
- * instead of going out: a request made ready before a throttle must not go on the wire past the
- * pause that throttle asked for.
+ * If `requeue(waited)` is true once the slot is taken (`waited`: it was not free at once), the
+ * request gives the slot back and rejects with {@link PacingBegan} instead of going out: a request
+ * whose turn in the pacer came before a throttle, or that spent its turn waiting for a slot while
+ * the pacer spaces requests, must not go on the wire past the pause or the spacing the pacer keeps.
  *
  * @example
  * ```ts
  * const slot = new WireSlot(slots, signal, () => Number.isFinite(limiter.rate), () => undefined);
  * try { await client.send(slot.attach(new GetParametersCommand(input)), abortOption(signal)); }
- * finally { slot.release(); }
+ * finally { slot.close(); }
  * ```
  */
 export class WireSlot {
   readonly #slots: Semaphore;
   readonly #signal: AbortSignal | undefined;
-  readonly #requeue: () => boolean;
+  readonly #requeue: (waited: boolean) => boolean;
   readonly #ready: () => void;
   #release: (() => boolean) | undefined;
+  /** Whether the sender is done with this request (it was answered, failed or aborted). */
+  #closed = false;
 
   /**
    * @param slots - the batch's wire slots
    * @param signal - the request's signal: a wait for a slot ends with its reason
-   * @param requeue - whether the request must go back to the pacer instead of on the wire
+   * @param requeue - whether the request must go back to the pacer instead of on the wire, given
+   *   whether it had to wait for its slot
    * @param ready - called when the SDK has made the request ready (it heads for its slot)
    */
-  constructor(slots: Semaphore, signal: AbortSignal | undefined, requeue: () => boolean, ready: () => void) {
+  constructor(slots: Semaphore, signal: AbortSignal | undefined, requeue: (waited: boolean) => boolean, ready: () => void) {
     this.#slots = slots;
     this.#signal = signal;
     this.#requeue = requeue;
@@ -79,6 +82,15 @@ export class WireSlot {
     return command;
   }
 
+  /**
+   * The sender is done: gives the slot back, now and if it comes later (an abort can end the send
+   * while the middleware is about to take its slot).
+   */
+  close(): void {
+    this.#closed = true;
+    this.release();
+  }
+
   /** Gives the slot back if this request still holds it; returns whether a waiting request got it. */
   release(): boolean {
     const release = this.#release;
@@ -88,8 +100,21 @@ export class WireSlot {
 
   async #send(next: WireHandler, args: never): Promise<WireOutput> {
     this.#ready();
-    this.#release ??= await this.#slots.acquire(this.#signal);
-    if (this.#requeue()) {
+    let waited = false;
+    if (this.#release === undefined) {
+      this.#release = this.#slots.tryAcquire();
+      if (this.#release === undefined) {
+        waited = true;
+        this.#release = await this.#slots.acquire(this.#signal);
+      }
+    }
+    if (this.#closed) {
+      // The sender is gone (aborted while the slot was on its way): nothing may go out now.
+      this.release();
+      this.#signal?.throwIfAborted();
+      throw new Error('the request ended before it went on the wire');
+    }
+    if (this.#requeue(waited)) {
       this.release();
       throw new PacingBegan('the pacer began spacing requests');
     }

@@ -47,10 +47,10 @@ const asIs: ReadyCommand = (command) => command;
  *
  * A batch's request also takes one of the batch's wire slots. While the pacer does not space
  * requests (no `rateLimit`, no throttle yet) it takes it as late as the SDK allows, so the SDK makes
- * it ready while the requests before it are on the wire; if a throttle comes in after its turn in
- * the pacer and before its slot, it goes back to the pacer. Once the pacer spaces requests, the slot
- * comes first and the pacer's turn right before the wire, so what goes on the wire keeps the pacer's
- * spacing.
+ * it ready while the requests before it are on the wire. If pacing begins before it is on the
+ * wire, it goes back to the pacer, unless its turn was paced and its slot free at once. Once the
+ * pacer spaces requests, the slot comes first and the pacer's turn right before the wire, so what
+ * goes on the wire keeps the pacer's spacing.
  *
  * @param limiter - the backend's pacer, or `undefined` for none
  * @param send - builds the command, passes it through `ready` and sends it; may be called twice
@@ -67,9 +67,11 @@ export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, sen
   const started = await wire.starts.acquire(signal);
   try {
     if (!paces()) {
-      // A turn the pacer gave once pacing had begun was paced: only an earlier one goes back.
+      // Once the pacer spaces requests, a call goes back for a turn unless its turn was paced and
+      // its slot was free at once: a turn from before pacing began, or one spent waiting for a
+      // slot, would put it on the wire past a pause or closer than the pacer's spacing.
       let pacedAtTurn = false;
-      const slot = new WireSlot(wire.slots, signal, () => !pacedAtTurn && paces(), started);
+      const slot = new WireSlot(wire.slots, signal, (waited) => paces() && (waited || !pacedAtTurn), started);
       try {
         const sent = await attempt(
           limiter,
@@ -81,7 +83,7 @@ export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, sen
         );
         if (sent !== REQUEUED) return sent;
       } finally {
-        slot.release(); // after the pacer was told how the request went
+        slot.close(); // after the pacer was told how the request went
       }
     }
     const release = await wire.slots.acquire(signal);

@@ -8,6 +8,7 @@ import { AdaptiveRateLimiter, PartialBatchError } from 'vaultly';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { PACING_SLOW_START_WAIT_MS } from '../../../lib/backends/pacing/constants.js';
 import { foundAll, inProcessSsmClient, throttled } from '../../helpers/inProcessSsmClient.js';
+import type { SsmAnswer, SsmAsked } from '../../helpers/inProcessSsmClient.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { ssmThrottlingError } from '../../helpers/ssmThrottlingError.js';
 
@@ -64,6 +65,35 @@ function fakeLimiter(): { limiter: AdaptiveRateLimiter; sleeps: number[]; now: (
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+const PATHS40 = Array.from({ length: 40 }, (_, i) => `/p/${String(i).padStart(2, '0')}`);
+
+/** Grows slow start's window to `1 + successes / 2` on the limiter's clock (no time passes). */
+async function grow(limiter: AdaptiveRateLimiter, successes: number): Promise<void> {
+  for (let i = 0; i < successes; i++) limiter.onSuccess(await limiter.acquire());
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await turn();
+  if (!condition()) throw new Error('condition never held ' + condition.toString());
+}
+
+/**
+ * An in-process SSM whose first `holding` requests are answered only when the test says so; the
+ * others are found at once. Records the limiter clock at which each request reached the wire.
+ */
+function heldClient(now: () => number, holding: number) {
+  const held: ((answer: SsmAnswer) => void)[] = [];
+  const sentAt: number[] = [];
+  const { client, asked } = inProcessSsmClient((question: SsmAsked, n: number) => {
+    sentAt.push(now());
+    if (n <= holding) return new Promise<SsmAnswer>((resolve) => held.push(resolve));
+    return foundAll(question);
+  });
+  return { client, asked, sentAt, held };
+}
+
+const answer = (held: ((answer: SsmAnswer) => void)[], i: number, reply: SsmAnswer): void => (held[i] as (a: SsmAnswer) => void)(reply);
+
 describe(`${AWSSSMBackend.name}: calls made ready ahead`, () => {
   // With a mocked send the wire-slot middleware never runs: no call may start ahead (it would take
   // its pacer turn before the throttle and go out past the Retry-After).
@@ -107,5 +137,96 @@ describe(`${AWSSSMBackend.name}: calls made ready ahead`, () => {
     expect(asked).toHaveLength(2);
     expect(sleeps).toHaveLength(1); // one paced interval between the throttle and the next request
     expect(sentAt[1]).toBe(sleeps[0]);
+  });
+
+  // Concurrency 2, slow start's window at 2: chunks A and B go on the wire, C waits in the pacer
+  // (window full). A is throttled: pacing begins, C gets a *paced* turn (pacedAtTurn = true) and
+  // only then heads for its wire slot; meanwhile A's worker starts D on the paced path, which takes
+  // A's freed slot first and goes out at its own (later) turn. C now holds a pacer turn while it
+  // waits for a slot. B then comes back throttled with `Retry-After: 10`: B's slot goes straight to
+  // C, which is not sent back (its turn was paced) and goes on the wire at once, 10 s before the
+  // service said it may.
+  // No request may go on the wire before a Retry-After has passed: a call that waited for its slot
+  // after its turn takes its turn again. (Found by review: b2a763b let C go.)
+  it('a call whose paced turn came before a Retry-After does not go on the wire before that Retry-After has passed', async () => {
+    const { limiter, now } = fakeLimiter();
+    await grow(limiter, 2);
+    const { client, asked, sentAt, held } = heldClient(now, 3);
+    const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 2 });
+    const batch = rejection<PartialBatchError>(backend.getBatch(PATHS40));
+    await until(() => held.length === 2);
+    answer(held, 0, throttled()); // A
+    await until(() => held.length === 3); // D is on the wire, C waits for a slot with its turn
+    for (let i = 0; i < 20; i++) await turn();
+    const throttledAt = now();
+    const sentBefore = asked.length;
+    answer(held, 1, throttled({ 'Retry-After': '10' })); // B
+    for (let i = 0; i < 20; i++) await turn();
+    answer(held, 2, foundAll(asked[2] as SsmAsked)); // D
+    const error = await batch;
+    expect(error).toBeInstanceOf(PartialBatchError);
+    expect(error.owedPaths).toEqual(PATHS40.slice(0, 20));
+    const after = sentAt.slice(sentBefore);
+    expect(after.length).toBeGreaterThan(0);
+    for (const at of after) expect(at).toBeGreaterThanOrEqual(throttledAt + 10_000);
+  });
+
+  // Same start: A throttled, C gets a paced turn at t1 and waits for a slot, D takes A's slot and
+  // goes at its turn t2 = t1 + one interval. D's answer frees its slot and C goes at once: C and D
+  // reach the wire at the same instant, where the pacer spaced them one interval apart.
+  // After a throttle, no two requests reach the wire closer than the pacer's interval (1000 / rate
+  // ms, no jitter here).
+  it('after a throttle, requests reach the wire spaced by the pacer (a paced turn is not spent waiting for a slot)', async () => {
+    const { limiter, now } = fakeLimiter();
+    await grow(limiter, 2);
+    const { client, sentAt, held } = heldClient(now, 2);
+    const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 2 });
+    const batch = rejection<PartialBatchError>(backend.getBatch(PATHS40));
+    await until(() => held.length === 2);
+    answer(held, 0, throttled()); // A: pacing begins
+    await until(() => sentAt.length === 4);
+    const interval = 1000 / limiter.rate; // the pacer's spacing right after the cut (no jitter here)
+    answer(held, 1, throttled()); // B
+    const error = await batch;
+    expect(error).toBeInstanceOf(PartialBatchError);
+    const paced = sentAt.slice(2); // everything sent after A's throttle
+    expect(paced.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < paced.length; i++) expect((paced[i] as number) - (paced[i - 1] as number)).toBeGreaterThanOrEqual(interval * 0.75);
+  });
+
+  // The same hole at concurrency 1, when two batches share the pacer (two models bound at once on
+  // one backend, or backends sharing a `rateLimiter`). Slow start's window at 2: batch X's first
+  // chunk and batch Y's first chunk go on the wire; X's second chunk waits in the pacer. Y's chunk
+  // is throttled: X's second chunk gets a paced turn and heads for X's only slot, which X's first
+  // chunk (still on the wire) holds. Y's next chunk goes out and is throttled with
+  // `Retry-After: 10`. X's first chunk then answers, and X's second chunk goes on the wire at once.
+  // It waits until the Retry-After has passed.
+  it('concurrency 1: a paced turn held while another batch is throttled with Retry-After does not go out before it', async () => {
+    const { limiter, now } = fakeLimiter();
+    await grow(limiter, 2);
+    const { client, asked, sentAt, held } = heldClient(now, 3);
+    const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 });
+    const xs = PATHS40.slice(0, 20).map((p) => `/x${p}`);
+    const ys = PATHS40.slice(0, 20).map((p) => `/y${p}`);
+    const x = backend.getBatch(xs).then(
+      (values) => values,
+      (error: unknown) => error,
+    );
+    const y = backend.getBatch(ys).catch((error: unknown) => error);
+    await until(() => held.length === 2);
+    expect(asked.map((a) => a.input.Names?.[0])).toEqual(['/x/p/00', '/y/p/00']);
+    answer(held, 1, throttled()); // Y's first chunk: pacing begins
+    await until(() => held.length === 3); // Y's second chunk on the wire
+    expect(asked[2]?.input.Names?.[0]).toBe('/y/p/10');
+    for (let i = 0; i < 20; i++) await turn();
+    const throttledAt = now();
+    const sentBefore = asked.length;
+    answer(held, 2, throttled({ 'Retry-After': '10' }));
+    for (let i = 0; i < 20; i++) await turn();
+    answer(held, 0, foundAll(asked[0] as SsmAsked)); // X's first chunk answers
+    await Promise.all([x, y]);
+    expect(asked.slice(sentBefore).map((a) => a.input.Names?.[0])).toEqual(['/x/p/10']);
+    const after = sentAt.slice(sentBefore);
+    for (const at of after) expect(at).toBeGreaterThanOrEqual(throttledAt + 10_000);
   });
 });
