@@ -93,8 +93,8 @@ export class AWSSecretsManagerBackend extends AwsClientBackend<SecretsManagerCli
     const { secretId, key } = parseSecretPath(path);
     const selector = versionSelector(path, version);
     const context = { operation: 'GetSecretValue', paths: [path], signal, ...(version === undefined ? {} : { version }) };
-    const command = new GetSecretValueCommand({ SecretId: secretId, ...selector });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), {
+    const input = { SecretId: secretId, ...selector };
+    const output = await this.paced((ready) => this.client.send(ready(new GetSecretValueCommand(input)), abortOption(signal)), {
       signal,
       map: (error) => mapSecretsManagerError(error, context),
       timeLeft,

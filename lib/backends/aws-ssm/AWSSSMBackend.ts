@@ -82,8 +82,8 @@ export class AWSSSMBackend extends AwsClientBackend<SSMClient, SSMClientConfig> 
     checkVersion(path, version);
     const name = version === undefined ? path : `${path}:${String(version)}`;
     const context = { operation: 'GetParameter', paths: [path], signal, ...(version === undefined ? {} : { version }) };
-    const command = new GetParameterCommand({ Name: name, WithDecryption: this.#withDecryption });
-    const output = await this.paced(() => this.client.send(command, abortOption(signal)), {
+    const input = { Name: name, WithDecryption: this.#withDecryption };
+    const output = await this.paced((ready) => this.client.send(ready(new GetParameterCommand(input)), abortOption(signal)), {
       signal,
       map: (error) => mapSsmError(error, context),
       timeLeft,

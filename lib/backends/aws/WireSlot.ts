@@ -1,5 +1,6 @@
 import type { Semaphore } from '../../internal/Semaphore.js';
 import { bufferBody } from './bufferBody.js';
+import { StaleTurn } from './StaleTurn.js';
 
 /** What the deserialize step gets back: the HTTP response (an `HttpResponse`) is all this reads. */
 interface WireOutput {
@@ -14,14 +15,6 @@ export interface CommandWithStack {
   readonly middlewareStack: {
     add(middleware: (next: WireHandler) => WireHandler, options: { step: 'deserialize'; priority: 'low'; name: string }): void;
   };
-}
-
-/**
- * Thrown by a command's wire-slot middleware, before the command goes on the wire, when the pacer
- * began spacing requests while it waited for its slot: the request goes back to the pacer.
- */
-export class PacingBegan extends Error {
-  override readonly name = 'PacingBegan';
 }
 
 /**
@@ -42,13 +35,13 @@ export class PacingBegan extends Error {
  * loopback test servers) to read it, before this process spends its time on the response.
  *
  * If `requeue(waited)` is true once the slot is taken (`waited`: it was not free at once), the
- * request gives the slot back and rejects with {@link PacingBegan} instead of going out: a request
+ * request gives the slot back and rejects with {@link StaleTurn} instead of going out: a request
  * whose turn in the pacer came before a throttle, or that spent its turn waiting for a slot while
  * the pacer spaces requests, must not go on the wire past the pause or the spacing the pacer keeps.
  *
  * @example
  * ```ts
- * const slot = new WireSlot(slots, signal, () => Number.isFinite(limiter.rate), () => undefined);
+ * const slot = new WireSlot(slots, signal, (waited) => limiter.throttledSince(ticket) || waited, () => undefined);
  * try { await client.send(slot.attach(new GetParametersCommand(input)), abortOption(signal)); }
  * finally { slot.close(); }
  * ```
@@ -116,7 +109,7 @@ export class WireSlot {
     }
     if (this.#requeue(waited)) {
       this.release();
-      throw new PacingBegan('the pacer began spacing requests');
+      throw new StaleTurn('this turn will not do any more');
     }
     const output = await next(args);
     const response = output.response as { statusCode?: unknown; body?: unknown };

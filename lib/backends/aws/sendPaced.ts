@@ -4,7 +4,9 @@ import type { AdaptiveRateLimiter } from '../pacing/AdaptiveRateLimiter.js';
 import { isThrottlingError } from '../pacing/isThrottlingError.js';
 import { retryAfterOf } from '../pacing/retryAfterOf.js';
 import { markThrottled } from '../pacing/throttleInfo.js';
-import { PacingBegan, WireSlot } from './WireSlot.js';
+import { keepTurnFresh } from './keepTurnFresh.js';
+import { StaleTurn } from './StaleTurn.js';
+import { WireSlot } from './WireSlot.js';
 import type { CommandWithStack } from './WireSlot.js';
 
 /** How {@link sendPaced} sends one request. */
@@ -32,12 +34,11 @@ export interface BatchWire {
 }
 
 /**
- * What `send` passes its new command through before sending it: with wire slots, while the pacer
- * does not space requests, this makes the command take its slot late (see {@link WireSlot}).
+ * What `send` passes its new command through before sending it: it adds the middleware that checks,
+ * right before the wire, that the request's turn in the pacer still holds (and, in a batch while the
+ * pacer does not space requests, takes its wire slot late: see {@link WireSlot}).
  */
 export type ReadyCommand = <C extends CommandWithStack>(command: C) => C;
-
-const asIs: ReadyCommand = (command) => command;
 
 /**
  * Sends one request behind `limiter` (when there is one) and tells it how the request went: a
@@ -47,36 +48,37 @@ const asIs: ReadyCommand = (command) => command;
  *
  * A batch's request also takes one of the batch's wire slots. While the pacer does not space
  * requests (no `rateLimit`, no throttle yet) it takes it as late as the SDK allows, so the SDK makes
- * it ready while the requests before it are on the wire. If pacing begins before it is on the
- * wire, it goes back to the pacer, unless its turn was paced and its slot free at once. Once the
- * pacer spaces requests, the slot comes first and the pacer's turn right before the wire, so what
- * goes on the wire keeps the pacer's spacing.
+ * it ready while the requests before it are on the wire. Once the pacer spaces requests, the slot
+ * comes first and the pacer's turn right before the SDK's work, so what goes on the wire keeps the
+ * pacer's spacing.
+ *
+ * Right before the wire, a request whose turn will not do any more goes back to the pacer for a new
+ * one: a throttle was reported after its turn (its pause or cut must hold), or, paced, it spent its
+ * turn waiting for a slot. That check runs in the command's middleware, so a client whose `send`
+ * is mocked skips it (and never makes a batch's call ready ahead).
  *
  * @param limiter - the backend's pacer, or `undefined` for none
- * @param send - builds the command, passes it through `ready` and sends it; may be called twice
+ * @param send - builds the command, passes it through `ready` and sends it; may be called again
  * @param options - the signal, the error mapping, the deadline and the wire slots
  * @example
  * ```ts
- * const output = await sendPaced(limiter, (ready) => client.send(ready(new GetParametersCommand(input))), { signal, map, wire: slots });
+ * const output = await sendPaced(limiter, (ready) => client.send(ready(new GetParametersCommand(input))), { signal, map, wire });
  * ```
  */
 export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, send: (ready: ReadyCommand) => Promise<O>, options: PacedSend): Promise<O> {
   const { signal, wire } = options;
-  if (wire === undefined) return (await attempt(limiter, () => send(asIs), options)) as O;
   const paces = (): boolean => limiter !== undefined && Number.isFinite(limiter.rate);
-  const started = await wire.starts.acquire(signal);
+  const stale = (ticket: number): boolean => limiter?.throttledSince(ticket) === true;
+  const started = await wire?.starts.acquire(signal);
   try {
-    if (!paces()) {
-      // Once the pacer spaces requests, a call goes back for a turn unless its turn was paced and
-      // its slot was free at once: a turn from before pacing began, or one spent waiting for a
-      // slot, would put it on the wire past a pause or closer than the pacer's spacing.
-      let pacedAtTurn = false;
-      const slot = new WireSlot(wire.slots, signal, (waited) => paces() && (waited || !pacedAtTurn), started);
+    if (wire !== undefined && !paces()) {
+      let turn = 0;
+      const slot = new WireSlot(wire.slots, signal, (waited) => stale(turn) || (waited && paces()), () => started?.());
       try {
         const sent = await attempt(
           limiter,
-          () => {
-            pacedAtTurn = paces();
+          (ticket) => {
+            turn = ticket;
             return send((command) => slot.attach(command));
           },
           options,
@@ -86,29 +88,36 @@ export async function sendPaced<O>(limiter: AdaptiveRateLimiter | undefined, sen
         slot.close(); // after the pacer was told how the request went
       }
     }
-    const release = await wire.slots.acquire(signal);
-    try {
-      return (await attempt(limiter, () => send(asIs), options)) as O;
-    } finally {
-      release();
+    for (;;) {
+      const release = await wire?.slots.acquire(signal);
+      try {
+        const sent = await attempt(limiter, (ticket) => send((command) => keepTurnFresh(command, () => stale(ticket))), options);
+        if (sent !== REQUEUED) return sent;
+      } finally {
+        release?.();
+      }
     }
   } finally {
-    started();
+    started?.();
   }
 }
 
-/** What {@link attempt} resolves to when a throttle came in while its request waited for its slot. */
+/** What {@link attempt} resolves to when its request went back to the pacer (see {@link StaleTurn}). */
 const REQUEUED = Symbol('requeued');
 
-async function attempt<O>(limiter: AdaptiveRateLimiter | undefined, send: () => Promise<O>, options: PacedSend): Promise<O | typeof REQUEUED> {
+async function attempt<O>(
+  limiter: AdaptiveRateLimiter | undefined,
+  send: (ticket: number) => Promise<O>,
+  options: PacedSend,
+): Promise<O | typeof REQUEUED> {
   const { signal, map, timeLeft } = options;
   const ticket = limiter === undefined ? 0 : await limiter.acquire(signal, timeLeft);
   try {
-    const output = await raceAbort(send(), signal);
+    const output = await raceAbort(send(ticket), signal);
     limiter?.onSuccess(ticket);
     return output;
   } catch (error) {
-    if (error instanceof PacingBegan) {
+    if (error instanceof StaleTurn) {
       limiter?.onFailure(ticket);
       return REQUEUED;
     }

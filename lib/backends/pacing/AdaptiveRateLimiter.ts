@@ -112,6 +112,8 @@ export class AdaptiveRateLimiter {
   #cutTicket = 0;
   /** The next ticket to issue. */
   #tickets = 0;
+  /** The tickets issued when the last throttle was reported: every lower ticket came before it. */
+  #throttleMark = 0;
   /** Seconds the curve takes to climb back to `#lastMax`. */
   #window = 0;
   /** No request goes before this time (one interval after a throttle), in ms. */
@@ -301,6 +303,15 @@ export class AdaptiveRateLimiter {
     return Math.min(rate, this.#ceiling);
   }
 
+  /**
+   * Whether a throttle was reported after `ticket` was issued. A request that is not on the wire
+   * yet (the SDK still making it ready) should then take a new turn: the turn it holds was given
+   * before the pause or cut that throttle brought.
+   */
+  throttledSince(ticket: number): boolean {
+    return ticket < this.#throttleMark;
+  }
+
   /** Reports that the request holding `ticket` got an answer that was not throttling. */
   onSuccess(ticket: number): void {
     const now = this.#now();
@@ -335,6 +346,7 @@ export class AdaptiveRateLimiter {
     const now = this.#now();
     this.#settle();
     this.#lastThrottle = now;
+    this.#throttleMark = this.#tickets;
     if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
       this.#pauseUntil = Math.max(this.#pauseUntil, now + Math.min(retryAfter, MAX_RETRY_AFTER) * 1000);
     }

@@ -1,8 +1,9 @@
 /**
  * Batches that make the next call ready ahead, against a mocked `send` (whose middleware never
- * runs) and across the moment pacing begins. Found by a hostile review of the first version.
+ * runs), across the moment pacing begins, and the check right before the wire that a request's
+ * turn in the pacer still holds. Each case was found by one of three hostile reviews.
  */
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 import { AdaptiveRateLimiter, PartialBatchError } from 'vaultly';
 import { AWSSSMBackend } from 'vaultly/aws-ssm';
@@ -66,6 +67,59 @@ function fakeLimiter(): { limiter: AdaptiveRateLimiter; sleeps: number[]; now: (
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const PATHS40 = Array.from({ length: 40 }, (_, i) => `/p/${String(i).padStart(2, '0')}`);
+
+async function microtasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+}
+
+/**
+ * A limiter on a clock that moves only when the test lets a sleep end (`advance`): while the test
+ * does not advance it, nothing paced can go, so a request that reaches the wire then went without a
+ * paced turn. Slow start's wait for a report never ends on its own (as in real time, where the
+ * answer comes well within it). No jitter.
+ */
+function heldClockLimiter() {
+  let t = 0;
+  // Slow start's wait for a report happens only before the first throttle (no rateLimit here).
+  const slowStartWait = (ms: number): boolean => ms === PACING_SLOW_START_WAIT_MS && !Number.isFinite(limiter.rate);
+  const sleeping: { until: number; wake: () => void }[] = [];
+  const limiter = new AdaptiveRateLimiter({
+    now: () => t,
+    random: () => 0.5,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        if (!slowStartWait(ms)) sleeping.push({ until: t + ms, wake: resolve });
+      }),
+  });
+  /** Ends the earliest sleep, moving the clock to its end; false when none is pending. */
+  const advance = (): boolean => {
+    sleeping.sort((a, b) => a.until - b.until);
+    const next = sleeping.shift();
+    if (next === undefined) return false;
+    t = Math.max(t, next.until);
+    next.wake();
+    return true;
+  };
+  return { limiter, now: () => t, advance };
+}
+
+/**
+ * A held-clock limiter with slow start's window at 2, and an in-process SSM whose first two
+ * requests are answered only when the test says so. A request that reaches the wire once a
+ * throttle is known and before 10 s (the Retry-After the tests send) is added to `violations`.
+ */
+async function watchRetryAfter(k: number, violations: string[]) {
+  const { limiter, now, advance } = heldClockLimiter();
+  for (let i = 0; i < 2; i++) limiter.onSuccess(await limiter.acquire()); // slow start's window: 2
+  const held: ((answer: SsmAnswer) => void)[] = [];
+  const { client, asked } = inProcessSsmClient((question: SsmAsked, n: number) => {
+    if (Number.isFinite(limiter.rate) && now() < 10_000) violations.push(`k=${k}: ${question.input.Names?.[0] ?? ''} sent at ${now()} ms`);
+    if (n <= 2) return new Promise<SsmAnswer>((resolve) => held.push(resolve));
+    return foundAll(question);
+  });
+  return { limiter, advance, held, client, asked };
+}
 
 /** Grows slow start's window to `1 + successes / 2` on the limiter's clock (no time passes). */
 async function grow(limiter: AdaptiveRateLimiter, successes: number): Promise<void> {
@@ -228,5 +282,130 @@ describe(`${AWSSSMBackend.name}: calls made ready ahead`, () => {
     expect(asked.slice(sentBefore).map((a) => a.input.Names?.[0])).toEqual(['/x/p/10']);
     const after = sentAt.slice(sentBefore);
     for (const at of after) expect(at).toBeGreaterThanOrEqual(throttledAt + 10_000);
+  });
+
+  // Concurrency 2, slow start's window at 2: chunks A and B are on the wire, C waits in the pacer
+  // (window full). B comes back throttled with `Retry-After: 10` and A's success comes in a few
+  // microtasks apart (two answers read in the same turn of the event loop). For some of those
+  // interleavings A's report gives C an *unpaced* turn and B's throttle is recorded a few
+  // microtasks before C's request is built; C's slot (A's) is free at once. A rule that read the
+  // pacer's state when the request was built took C's turn for a paced one and sent it 10 s early.
+  // A turn counts as stale when a throttle was reported after it was issued (by ticket number, not
+  // by the pacer's state when `send` runs): it goes back, and nothing reaches the wire until the
+  // Retry-After has passed. (Found by a third review.)
+  it('no request reaches the wire after a Retry-After was recorded and before it has passed, whatever the order of two answers', async () => {
+    const violations: string[] = [];
+    for (const k of Array.from({ length: 40 }, (_, i) => i)) {
+      const { limiter, advance, held, client, asked } = await watchRetryAfter(k, violations);
+      const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 2 });
+      let settled = false;
+      const batch = backend.getBatch(PATHS40).then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      await until(() => held.length === 2);
+      for (let i = 0; i < 10; i++) await turn(); // C is waiting in the pacer
+      (held[1] as (a: SsmAnswer) => void)(throttled({ 'Retry-After': '10' })); // B
+      await microtasks(k);
+      (held[0] as (a: SsmAnswer) => void)(foundAll(asked[0] as SsmAsked)); // A
+      for (let i = 0; i < 20; i++) await turn();
+      while (!settled) {
+        if (!advance()) await turn();
+        await turn();
+      }
+      await batch;
+    }
+    expect(violations).toEqual([]);
+  });
+
+  // Paced already (an earlier throttle), concurrency 2, a client of your own whose credentials
+  // are short-lived (an assumed role: the SDK refreshes them before signing). Chunk A is on the
+  // wire; chunk B has its slot and its paced turn, and the SDK is fetching fresh credentials to
+  // sign it. A comes back throttled with `Retry-After: 10`. The credentials arrive and B goes on
+  // the wire at once, 10 s early: on the paced path the turn comes before the SDK's own work
+  // (`send(asIs)`, no wire-slot middleware) and nothing looks at the pacer again before the wire.
+  // The paced path checks its turn right before the wire too: the throttle came after its turn, so
+  // it takes a new one and waits out the Retry-After. (Found by a third review; fa65de9 had it too.)
+  it('a paced call whose credentials are being refreshed does not go on the wire before a Retry-After that came meanwhile', async () => {
+    const { limiter, now, advance } = heldClockLimiter();
+    limiter.onThrottle(await limiter.acquire()); // pacing began earlier (no Retry-After)
+    const held: ((answer: SsmAnswer) => void)[] = [];
+    let throttledAt: number | undefined;
+    const early: string[] = [];
+    const { client: inProcess, asked } = inProcessSsmClient((question: SsmAsked, n: number) => {
+      if (throttledAt !== undefined && now() < throttledAt + 10_000) early.push(`${question.input.Names?.[0] ?? ''} sent at ${now()} ms`);
+      if (n === 1) return new Promise<SsmAnswer>((resolve) => held.push(resolve));
+      return foundAll(question);
+    });
+    let credentialsArrive: (() => void) | undefined;
+    const client = new SSMClient({
+      region: 'us-east-1',
+      maxAttempts: 1,
+      requestHandler: inProcess.config.requestHandler,
+      credentials: async () => {
+        // The refresh for chunk B (once A is on the wire) takes a while, as an STS call does.
+        if (held.length === 1 && credentialsArrive === undefined) await new Promise<void>((resolve) => (credentialsArrive = resolve));
+        return { accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret', expiration: new Date(Date.now() + 60_000) };
+      },
+    });
+    const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 2 });
+    let settled = false;
+    const batch = backend.getBatch(PATHS40).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let i = 0; i < 200 && (held.length < 1 || credentialsArrive === undefined); i++) {
+      advance();
+      await turn();
+    }
+    expect(held).toHaveLength(1); // A on the wire
+    expect(credentialsArrive).toBeDefined(); // B has its turn and waits for its credentials
+    throttledAt = now();
+    (held[0] as (a: SsmAnswer) => void)(throttled({ 'Retry-After': '10' })); // A
+    for (let i = 0; i < 20; i++) await turn();
+    (credentialsArrive as () => void)();
+    for (let i = 0; i < 20; i++) await turn();
+    while (!settled) {
+      if (!advance()) await turn();
+      await turn();
+    }
+    await batch;
+    expect(asked.length).toBeGreaterThan(1);
+    expect(early).toEqual([]);
+  });
+
+  // The same hole at concurrency 1 (the bench's setting), with two batches on one pacer (two
+  // models bound at once). Slow start's window at 2: X's and Y's first chunks are on the wire, X's
+  // and Y's second chunks wait in the pacer. Y's first chunk is throttled with `Retry-After: 10`
+  // and X's first chunk answers in the same turn: X's report grants both second chunks unpaced
+  // turns, Y's throttle is recorded before Y's second chunk reads `paces()`, and Y's second chunk
+  // must not take Y's freed slot and go on the wire 10 s early: it goes back to the pacer and
+  // waits out the Retry-After. (Found by a third review.)
+  it('concurrency 1, two batches on one pacer: no request reaches the wire after a Retry-After was recorded and before it has passed', async () => {
+    const violations: string[] = [];
+    for (const k of Array.from({ length: 40 }, (_, i) => i)) {
+      const { limiter, advance, held, client, asked } = await watchRetryAfter(k, violations);
+      const backend = new AWSSSMBackend({ client, rateLimiter: limiter, concurrency: 1 });
+      let settled = 0;
+      const batches = ['/x', '/y'].map((prefix) =>
+        backend.getBatch(PATHS40.slice(0, 20).map((p) => `${prefix}${p}`)).then(
+          () => settled++,
+          () => settled++,
+        ),
+      );
+      await until(() => held.length === 2);
+      expect(asked.map((a) => a.input.Names?.[0])).toEqual(['/x/p/00', '/y/p/00']);
+      for (let i = 0; i < 10; i++) await turn(); // both second chunks wait in the pacer
+      (held[1] as (a: SsmAnswer) => void)(throttled({ 'Retry-After': '10' })); // Y's first chunk
+      await microtasks(k);
+      (held[0] as (a: SsmAnswer) => void)(foundAll(asked[0] as SsmAsked)); // X's first chunk
+      for (let i = 0; i < 20; i++) await turn();
+      while (settled < 2) {
+        if (!advance()) await turn();
+        await turn();
+      }
+      await Promise.all(batches);
+    }
+    expect(violations).toEqual([]);
   });
 });

@@ -107,6 +107,23 @@ describe(AdaptiveRateLimiter.name, () => {
     });
   });
 
+  describe('throttledSince', () => {
+    it('says which tickets were issued before the last reported throttle, late reports included', async () => {
+      const { limiter } = limiterOn();
+      const [a, b] = await acquireAtOnce(limiter, 2);
+      expect(limiter.throttledSince(a as number)).toBe(false);
+      limiter.onThrottle(b as number);
+      expect(limiter.throttledSince(a as number)).toBe(true);
+      expect(limiter.throttledSince(b as number)).toBe(true);
+      const c = await limiter.acquire();
+      expect(limiter.throttledSince(c)).toBe(false);
+      // A throttle of an older ticket reported late (no cut: it was sent before the last one) still counts.
+      limiter.onThrottle(a as number);
+      expect(limiter.throttledSince(c)).toBe(true);
+      limiter.onSuccess(c);
+    });
+  });
+
   describe('slow start', () => {
     it('lets one request be in flight at first, and the window grow by half a request with each success', async () => {
       // A wait that lasts until it is cleared: only reports open the window here.
