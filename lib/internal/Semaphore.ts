@@ -42,7 +42,7 @@ export class Semaphore {
     return this.#releaser();
   }
 
-  /** Takes a slot if one is free, without waiting; resolves nothing, returns its releaser or `undefined`. */
+  /** Takes a slot if one is free, without waiting: returns its releaser, or `undefined` when none is. */
   tryAcquire(): (() => boolean) | undefined {
     if (this.#free === 0) return undefined;
     this.#free--;

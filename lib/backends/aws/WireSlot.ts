@@ -51,7 +51,7 @@ export class WireSlot {
   readonly #signal: AbortSignal | undefined;
   readonly #requeue: (waited: boolean) => boolean;
   readonly #ready: () => void;
-  #release: (() => boolean) | undefined;
+  #held: (() => boolean) | undefined;
   /** Whether the sender is done with this request (it was answered, failed or aborted). */
   #closed = false;
 
@@ -81,41 +81,41 @@ export class WireSlot {
    */
   close(): void {
     this.#closed = true;
-    this.release();
+    this.#giveBack();
   }
 
   /** Gives the slot back if this request still holds it; returns whether a waiting request got it. */
-  release(): boolean {
-    const release = this.#release;
-    this.#release = undefined;
-    return release?.() ?? false;
+  #giveBack(): boolean {
+    const held = this.#held;
+    this.#held = undefined;
+    return held?.() ?? false;
   }
 
   async #send(next: WireHandler, args: never): Promise<WireOutput> {
     this.#ready();
     let waited = false;
-    if (this.#release === undefined) {
-      this.#release = this.#slots.tryAcquire();
-      if (this.#release === undefined) {
+    if (this.#held === undefined) {
+      this.#held = this.#slots.tryAcquire();
+      if (this.#held === undefined) {
         waited = true;
-        this.#release = await this.#slots.acquire(this.#signal);
+        this.#held = await this.#slots.acquire(this.#signal);
       }
     }
     if (this.#closed) {
       // The sender is gone (aborted while the slot was on its way): nothing may go out now.
-      this.release();
+      this.#giveBack();
       this.#signal?.throwIfAborted();
       throw new Error('the request ended before it went on the wire');
     }
     if (this.#requeue(waited)) {
-      this.release();
+      this.#giveBack();
       throw new StaleTurn('this turn will not do any more');
     }
     const output = await next(args);
     const response = output.response as { statusCode?: unknown; body?: unknown };
     if (typeof response.statusCode === 'number' && response.statusCode >= 200 && response.statusCode < 300) {
       response.body = await bufferBody(response.body);
-      if (this.release()) await nextTurn().then(nextTurn);
+      if (this.#giveBack()) await nextTurn().then(nextTurn);
     }
     return output;
   }
