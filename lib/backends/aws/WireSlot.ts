@@ -54,6 +54,8 @@ export class WireSlot {
   #held: (() => boolean) | undefined;
   /** Whether the sender is done with this request (it was answered, failed or aborted). */
   #closed = false;
+  /** Whether an attempt has run the middleware already. */
+  #attempted = false;
 
   /**
    * @param slots - the batch's wire slots
@@ -93,6 +95,10 @@ export class WireSlot {
 
   async #send(next: WireHandler, args: never): Promise<WireOutput> {
     this.#ready();
+    // Only the first attempt may go back to the pacer: an SDK retry (a client of your own) keeps
+    // its slot and goes as it did.
+    const first = !this.#attempted;
+    this.#attempted = true;
     let waited = false;
     if (this.#held === undefined) {
       this.#held = this.#slots.tryAcquire();
@@ -107,7 +113,7 @@ export class WireSlot {
       this.#signal?.throwIfAborted();
       throw new Error('the request ended before it went on the wire');
     }
-    if (this.#requeue(waited)) {
+    if (first && this.#requeue(waited)) {
       this.#giveBack();
       throw new StaleTurn('this turn will not do any more');
     }

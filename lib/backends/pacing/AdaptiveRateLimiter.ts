@@ -304,9 +304,10 @@ export class AdaptiveRateLimiter {
   }
 
   /**
-   * Whether a throttle was reported after `ticket` was issued. A request that is not on the wire
-   * yet (the SDK still making it ready) should then take a new turn: the turn it holds was given
-   * before the pause or cut that throttle brought.
+   * Whether a throttle that paused or slowed the pace (a `Retry-After`, or a cut) was reported
+   * after `ticket` was issued. A request that is not on the wire yet (the SDK still making it
+   * ready) should then take a new turn: the turn it holds was given before that pause or cut. A
+   * throttle of a request sent before the last cut, with no `Retry-After`, changes nothing.
    */
   throttledSince(ticket: number): boolean {
     return ticket < this.#throttleMark;
@@ -346,11 +347,12 @@ export class AdaptiveRateLimiter {
     const now = this.#now();
     this.#settle();
     this.#lastThrottle = now;
-    this.#throttleMark = this.#tickets;
     if (retryAfter !== undefined && Number.isFinite(retryAfter) && retryAfter > 0) {
       this.#pauseUntil = Math.max(this.#pauseUntil, now + Math.min(retryAfter, MAX_RETRY_AFTER) * 1000);
+      this.#throttleMark = this.#tickets;
     }
     if (ticket < this.#cutTicket) return;
+    this.#throttleMark = this.#tickets;
     const measured = this.#measured(now);
     let base: number;
     if (this.#adaptive) {

@@ -10,6 +10,7 @@ import { AWSSSMBackend } from 'vaultly/aws-ssm';
 import { PACING_SLOW_START_WAIT_MS } from '../../../lib/backends/pacing/constants.js';
 import { foundAll, inProcessSsmClient, throttled } from '../../helpers/inProcessSsmClient.js';
 import type { SsmAnswer, SsmAsked } from '../../helpers/inProcessSsmClient.js';
+import { grow, heldClockLimiter } from '../../helpers/heldClockLimiter.js';
 import { rejection } from '../../helpers/outcomes.js';
 import { ssmThrottlingError } from '../../helpers/ssmThrottlingError.js';
 
@@ -73,38 +74,6 @@ async function microtasks(n: number): Promise<void> {
 }
 
 /**
- * A limiter on a clock that moves only when the test lets a sleep end (`advance`): while the test
- * does not advance it, nothing paced can go, so a request that reaches the wire then went without a
- * paced turn. Slow start's wait for a report never ends on its own (as in real time, where the
- * answer comes well within it). No jitter.
- */
-function heldClockLimiter() {
-  let t = 0;
-  // Slow start's wait for a report happens only before the first throttle (no rateLimit here).
-  const slowStartWait = (ms: number): boolean => ms === PACING_SLOW_START_WAIT_MS && !Number.isFinite(limiter.rate);
-  const sleeping: { until: number; wake: () => void }[] = [];
-  const limiter = new AdaptiveRateLimiter({
-    now: () => t,
-    random: () => 0.5,
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-        if (!slowStartWait(ms)) sleeping.push({ until: t + ms, wake: resolve });
-      }),
-  });
-  /** Ends the earliest sleep, moving the clock to its end; false when none is pending. */
-  const advance = (): boolean => {
-    sleeping.sort((a, b) => a.until - b.until);
-    const next = sleeping.shift();
-    if (next === undefined) return false;
-    t = Math.max(t, next.until);
-    next.wake();
-    return true;
-  };
-  return { limiter, now: () => t, advance };
-}
-
-/**
  * A held-clock limiter with slow start's window at 2, and an in-process SSM whose first two
  * requests are answered only when the test says so. A request that reaches the wire once a
  * throttle is known and before 10 s (the Retry-After the tests send) is added to `violations`.
@@ -119,11 +88,6 @@ async function watchRetryAfter(k: number, violations: string[]) {
     return foundAll(question);
   });
   return { limiter, advance, held, client, asked };
-}
-
-/** Grows slow start's window to `1 + successes / 2` on the limiter's clock (no time passes). */
-async function grow(limiter: AdaptiveRateLimiter, successes: number): Promise<void> {
-  for (let i = 0; i < successes; i++) limiter.onSuccess(await limiter.acquire());
 }
 
 async function until(condition: () => boolean): Promise<void> {

@@ -108,19 +108,22 @@ describe(AdaptiveRateLimiter.name, () => {
   });
 
   describe('throttledSince', () => {
-    it('says which tickets were issued before the last reported throttle, late reports included', async () => {
+    it('says which tickets were issued before the last throttle that cut the rate or paused it', async () => {
       const { limiter } = limiterOn();
-      const [a, b] = await acquireAtOnce(limiter, 2);
+      const [a, b, c] = await acquireAtOnce(limiter, 3);
       expect(limiter.throttledSince(a as number)).toBe(false);
-      limiter.onThrottle(b as number);
+      limiter.onThrottle(b as number); // the first cut
       expect(limiter.throttledSince(a as number)).toBe(true);
       expect(limiter.throttledSince(b as number)).toBe(true);
-      const c = await limiter.acquire();
-      expect(limiter.throttledSince(c)).toBe(false);
-      // A throttle of an older ticket reported late (no cut: it was sent before the last one) still counts.
+      const d = await limiter.acquire();
+      expect(limiter.throttledSince(d)).toBe(false);
+      // A throttle of a ticket sent before the last cut, reported late, changes nothing...
       limiter.onThrottle(a as number);
-      expect(limiter.throttledSince(c)).toBe(true);
-      limiter.onSuccess(c);
+      expect(limiter.throttledSince(d)).toBe(false);
+      // ...unless it asks for a pause.
+      limiter.onThrottle(c as number, 2);
+      expect(limiter.throttledSince(d)).toBe(true);
+      limiter.onSuccess(d);
     });
   });
 
