@@ -22,10 +22,8 @@ export class Semaphore {
    */
   async acquire(signal?: AbortSignal): Promise<() => boolean> {
     signal?.throwIfAborted();
-    if (this.#free > 0) {
-      this.#free--;
-      return this.#releaser();
-    }
+    const free = this.tryAcquire();
+    if (free !== undefined) return free;
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         const at = this.#waiters.indexOf(grant);

@@ -1,21 +1,7 @@
 import type { Semaphore } from '../../internal/Semaphore.js';
 import { bufferBody } from './bufferBody.js';
+import type { CommandWithStack, WireHandler, WireOutput } from './CommandWithStack.js';
 import { StaleTurn } from './StaleTurn.js';
-
-/** What the deserialize step gets back: the HTTP response (an `HttpResponse`) is all this reads. */
-interface WireOutput {
-  readonly response: unknown;
-}
-
-/** A handler of the deserialize step, typed as loosely as this file needs. */
-type WireHandler = (args: never) => Promise<WireOutput>;
-
-/** The part of an SDK command used here: its own middleware stack. */
-export interface CommandWithStack {
-  readonly middlewareStack: {
-    add(middleware: (next: WireHandler) => WireHandler, options: { step: 'deserialize'; priority: 'low'; name: string }): void;
-  };
-}
 
 /**
  * One request's claim on one of a batch's wire slots, taken as late as the SDK allows: right

@@ -1,5 +1,5 @@
 import { StaleTurn } from './StaleTurn.js';
-import type { CommandWithStack } from './WireSlot.js';
+import type { CommandWithStack } from './CommandWithStack.js';
 
 /**
  * Adds to `command` (not to the client) a middleware that runs right before it goes on the wire,

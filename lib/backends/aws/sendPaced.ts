@@ -7,7 +7,7 @@ import { markThrottled } from '../pacing/throttleInfo.js';
 import { keepTurnFresh } from './keepTurnFresh.js';
 import { StaleTurn } from './StaleTurn.js';
 import { WireSlot } from './WireSlot.js';
-import type { CommandWithStack } from './WireSlot.js';
+import type { CommandWithStack } from './CommandWithStack.js';
 
 /** How {@link sendPaced} sends one request. */
 export interface PacedSend {

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 
 import { Semaphore } from '../../../lib/internal/Semaphore.js';
 import { WireSlot } from '../../../lib/backends/aws/WireSlot.js';
-import type { CommandWithStack } from '../../../lib/backends/aws/WireSlot.js';
+import type { CommandWithStack } from '../../../lib/backends/aws/CommandWithStack.js';
 
 type Handler = (args: never) => Promise<{ response: unknown }>;
 
